@@ -38,11 +38,24 @@ def cli(ctx: click.Context) -> None:
     Data:     $COACH_DATA_DIR or the user data folder's coach/.
     """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
-        click.echo(
-            "\nThe practice session (questions asked aloud, live recording) is not built yet: "
-            "record an answer with any recorder and run `coach analyze FILE`."
-        )
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            click.echo(ctx.get_help())
+            click.echo("\nThe practice session needs a terminal: run `coach` in one (or `coach practice`).")
+            return
+        ctx.invoke(practice)
+
+
+@cli.command()
+@click.option("--mute", is_flag=True, help="Show questions as text only; do not read them aloud.")
+def practice(mute: bool) -> None:
+    """Open the practice session (the default when `coach` runs with no command).
+
+    Questions are read aloud, your answer is recorded and transcribed as you speak, and the
+    feedback follows the moment you stop. No microphone? Type the answer or pick an audio file.
+    """
+    from coach.ui.app import make_app
+
+    make_app(_settings(), speak=False if mute else None).run()
 
 
 def _settings():
@@ -51,30 +64,61 @@ def _settings():
     return load_settings()
 
 
+_TEXT_SUFFIXES = {".txt", ".md", ".text"}
+
+
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--question", help="The question the answer responds to; shown in the report.")
+@click.argument("file", type=click.Path(path_type=Path), required=False)
+@click.option("--text", "typed", help="Analyse this typed answer instead of a file.")
+@click.option("--question", help="The question the answer responds to.")
+@click.option("--question-id", help="A question from the bank (see `coach questions`): sets the question, "
+                                    "kind, target and expected concepts.")
+@click.option("--kind", type=click.Choice(["behavioral", "think_aloud"]),
+              help="Which rubric: STAR for behavioral (the default), reasoning for think-aloud.")
 @click.option("--target", "target_s", type=click.FloatRange(min=1), help="Target answer length in seconds.")
 @click.option("--model", help="tiny.en (bundled default), base, a faster-whisper model name, or a model folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object to stdout instead of the report.")
-def analyze(file: Path, question: str | None, target_s: float | None, model: str | None, as_json: bool) -> None:
-    """Transcribe a recorded answer and measure its pace and pauses.
+def analyze(file: Path | None, typed: str | None, question: str | None, question_id: str | None, kind: str | None,
+            target_s: float | None, model: str | None, as_json: bool) -> None:
+    """Coach a recorded (or written) answer: pace, pauses, fillers, hedges, STAR, length, tips.
 
-    FILE is any audio file (WAV, FLAC, OGG, MP3, M4A, ...), any sample rate or channel count.
+    FILE is any audio file (WAV, FLAC, OGG, MP3, M4A, ...), any sample rate or channel count,
+    or a .txt/.md file holding a written answer (timing fields are then null).
 
     \b
     Examples:
       coach analyze answer.wav
       coach analyze answer.mp3 --question "Tell me about a conflict" --target 90
-      coach analyze answer.wav --model base --json > answer.json
+      coach analyze answer.wav --question-id ta-system-design-01 --json > answer.json
+      coach analyze --text "At my last job I led ..." --kind behavioral
     """
-    from coach.analysis.answer import analyse_file, transcriber_for
+    from coach.analysis.answer import QuestionContext, analyse_file, analyse_text, transcriber_for
+    from coach.errors import CoachError
 
+    if (file is None) == (typed is None):
+        raise click.UsageError("Give either FILE or --text, not both and not neither.")
     settings = _settings()
-    transcriber = transcriber_for(settings, model)
-    with _progress() as on_progress:
-        analysis = analyse_file(file, settings, transcriber=transcriber, question=question,
-                                target_s=target_s, on_progress=on_progress)
+    context = QuestionContext(text=question, kind=kind or "behavioral", target_s=target_s)
+    if question_id:
+        from coach.questions.bank import find_question, load_questions
+
+        bank = find_question(load_questions(settings.data_dir / "questions"), question_id)
+        context = QuestionContext(text=question or bank.text, kind=kind or bank.kind,
+                                  target_s=target_s or bank.target_s, concepts=bank.concepts,
+                                  follow_ups=bank.follow_ups, question_id=bank.id)
+    if typed is not None:
+        analysis = analyse_text(typed, question=context)
+    elif file.suffix.lower() in _TEXT_SUFFIXES:
+        try:
+            content = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CoachError(f"{file} cannot be read as UTF-8 text ({exc.__class__.__name__}); check the file.") from exc
+        analysis = analyse_text(content, question=context, source=str(file))
+    else:
+        transcriber = transcriber_for(settings, model)
+        with _progress() as on_progress:
+            analysis = analyse_file(file, settings, transcriber=transcriber, question=context,
+                                    on_progress=on_progress)
     if as_json:
         click.echo(json.dumps(analysis.to_json(), ensure_ascii=False))
         return
@@ -83,6 +127,33 @@ def analyze(file: Path, question: str | None, target_s: float | None, model: str
     from coach.report import render
 
     Console().print(render(analysis))
+
+
+@cli.command()
+@click.option("--role", type=click.Choice(["ML Engineer", "Data Scientist", "ML Research Scientist"],
+                                          case_sensitive=False), help="Only questions for this role.")
+@click.option("--kind", type=click.Choice(["behavioral", "think_aloud"]), help="Only this kind.")
+@click.option("--category", help="A competency (conflict, failure, ...) or think-aloud category "
+                                 "(ml_fundamentals, coding_approach, system_design, practical_scenarios).")
+@click.option("--json", "as_json", is_flag=True, help="Print the questions as JSON.")
+def questions(role: str | None, kind: str | None, category: str | None, as_json: bool) -> None:
+    """List the question bank, filtered by role, kind and category.
+
+    Your own questions go in TOML files in <data dir>/questions (same format as the bundled
+    ones); a question with a bundled id replaces it.
+    """
+    from dataclasses import asdict
+
+    from coach.questions.bank import filter_questions, load_questions
+
+    settings = _settings()
+    found = filter_questions(load_questions(settings.data_dir / "questions"), role=role, kind=kind, category=category)
+    if as_json:
+        click.echo(json.dumps([asdict(q) for q in found], ensure_ascii=False))
+        return
+    for q in found:
+        click.echo(f"{q.id:32} {q.kind:12} {q.target_s:>4.0f} s  {q.text}")
+    click.echo(f"\n{len(found)} questions.", err=True)
 
 
 class _progress:

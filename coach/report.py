@@ -27,15 +27,19 @@ def sparkline(values: list[float], top: float = 220.0) -> str:
     return "".join(_BARS[min(len(_BARS) - 1, int(v / top * (len(_BARS) - 1)))] for v in values)
 
 
-def render(analysis: AnswerAnalysis) -> RenderableType:
+PART_STYLES = {"situation": "blue", "task": "magenta", "action": "green", "result": "yellow", "other": "bright_black"}
+
+
+def render(analysis: AnswerAnalysis, width: int = 60) -> RenderableType:
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
+    coaching = analysis.coaching
     parts: list[RenderableType] = []
-    title = Text(analysis.source or "answer", style="bold")
-    if analysis.question:
-        title.append(f"\n{analysis.question}", style="italic")
+    title = Text(analysis.source or "typed answer", style="bold")
+    if analysis.question.text:
+        title.append(f"\n{analysis.question.text}", style="italic")
     parts.append(title)
 
     summary = Table.grid(padding=(0, 2))
@@ -43,37 +47,144 @@ def render(analysis: AnswerAnalysis) -> RenderableType:
     summary.add_column()
     summary.add_row("Length", _length_line(analysis))
     pace = analysis.pace
-    verdict = pace_verdict(pace.wpm)
-    colour = {"ideal": "green", "acceptable": "yellow"}.get(verdict, "red")
-    summary.add_row(
-        "Pace",
-        Text.assemble((f"{pace.wpm:.0f} wpm", colour), f" ({verdict}; 130-160 ideal, 100-165 acceptable), ",
-                      f"{pace.articulation_wpm:.0f} wpm while speaking"),
-    )
-    if pace.windows:
+    if pace is not None:
+        verdict = pace_verdict(pace.wpm)
+        colour = {"ideal": "green", "acceptable": "yellow"}.get(verdict, "red")
         summary.add_row(
-            "Pace over time",
-            f"{sparkline([w.wpm for w in pace.windows])}  per {pace.windows[0].end - pace.windows[0].start:.0f} s: "
-            + ", ".join(f"{w.wpm:.0f}" for w in pace.windows),
+            "Pace",
+            Text.assemble((f"{pace.wpm:.0f} wpm", colour), f" ({verdict}; 130-160 ideal, 100-165 acceptable), ",
+                          f"{pace.articulation_wpm:.0f} wpm while speaking"),
         )
-    long_pauses = [p for p in analysis.pauses if p.long]
-    summary.add_row(
-        "Pauses",
-        f"{len(analysis.pauses)} of 0.25 s or more, {len(long_pauses)} long (2 s or more)"
-        + (f", longest {max(p.duration_s for p in analysis.pauses):.1f} s" if analysis.pauses else ""),
-    )
-    for pause in long_pauses:
-        summary.add_row("", Text(f"{_clock(pause.start)}-{_clock(pause.end)}  {pause.duration_s:.1f} s silent", "yellow"))
-    summary.add_row("Model", f"{analysis.model.name} ({analysis.model.source}, {analysis.model.compute_type})")
-    parts += [Text(""), summary, Text(""), Text("Transcript", style="bold"), Text(analysis.transcript)]
+        if pace.windows:
+            summary.add_row(
+                "Pace over time",
+                f"{sparkline([w.wpm for w in pace.windows])}  per {pace.windows[0].end - pace.windows[0].start:.0f} s: "
+                + ", ".join(f"{w.wpm:.0f}" for w in pace.windows),
+            )
+        long_pauses = [p for p in analysis.pauses if p.long]
+        summary.add_row(
+            "Pauses",
+            f"{len(analysis.pauses)} of 0.25 s or more, {len(long_pauses)} long (2 s or more)"
+            + (f", longest {max(p.duration_s for p in analysis.pauses):.1f} s" if analysis.pauses else ""),
+        )
+        for pause in long_pauses:
+            summary.add_row("", Text(f"{_clock(pause.start)}-{_clock(pause.end)}  {pause.duration_s:.1f} s silent",
+                                     "yellow"))
+    if coaching is not None:
+        rate = coaching.filler_rate
+        heard = sum(1 for f in coaching.fillers if f.source == "words")
+        recovered = len(coaching.fillers) - heard
+        line = f"{len(coaching.fillers)} ({rate['per_100_words']:.1f} per 100 words"
+        line += f", {rate['per_minute']:.1f} per minute)" if rate["per_minute"] is not None else ")"
+        line += "; under 4-5 per 100 words is normal"
+        if recovered:
+            line += f"; {recovered} recovered from the audio"
+        summary.add_row("Fillers", line)
+        summary.add_row("Hedges", f"{len(coaching.hedges)}" + (": " + ", ".join(sorted({h.text.lower() for h in coaching.hedges}))
+                                                              if coaching.hedges else ""))
+    if analysis.model is not None:
+        summary.add_row("Model", f"{analysis.model.name} ({analysis.model.source}, {analysis.model.compute_type})")
+    parts += [Text(""), summary]
+
+    if coaching is not None:
+        if coaching.star is not None:
+            parts += [Text(""), Text("STAR", style="bold"), *_star_lines(coaching.star, width)]
+        if coaching.think_aloud is not None:
+            parts += [Text(""), Text("Reasoning out loud", style="bold"), _rubric_table(coaching.think_aloud)]
+        scores = Table.grid(padding=(0, 2))
+        scores.add_column(style="bold")
+        scores.add_column()
+        for name, value in coaching.scores.items():
+            colour = "green" if value >= 75 else "yellow" if value >= 50 else "red"
+            scores.add_row(name.replace("_", " "), Text.assemble(("█" * (value // 5), colour), f" {value}"))
+        parts += [Text(""), Text("Scores (0-100)", style="bold"), scores]
+        parts += [Text(""), Text("What to work on", style="bold")]
+        parts += [Text(f"{i}. {tip}") for i, tip in enumerate(coaching.tips, 1)] or [Text("Nothing major: well done.")]
+        parts += [Text.assemble(("Strength: ", "bold green"), coaching.strength)]
+        if coaching.follow_up:
+            parts += [Text.assemble(("Next question: ", "bold cyan"), (coaching.follow_up, "italic"))]
+    parts += [Text(""), Text("Transcript", style="bold"), _highlighted(analysis)]
     return Group(*parts)
 
 
+def _star_lines(star: dict, width: int) -> list:
+    from rich.text import Text
+
+    bar = Text()
+    shares = star["time_share"]
+    for label in ("situation", "task", "action", "result", "other"):
+        cells = round(shares[label] * width)
+        bar.append("█" * cells, PART_STYLES[label])
+    legend = Text()
+    seconds = star.get("time_s")
+    for label in ("situation", "task", "action", "result", "other"):
+        amount = f"{seconds[label]:.0f} s" if seconds else f"{shares[label]:.0%}"
+        legend.append("■ ", PART_STYLES[label])
+        legend.append(f"{label} {amount}  ")
+    facts = Text()
+    missing = [p for p, present in star["present"].items() if not present]
+    facts.append("all four parts" if not missing else "missing: " + ", ".join(missing), "green" if not missing else "red")
+    facts.append("; in order" if star["in_order"] else "; out of order")
+    facts.append("; result has a number" if star["result_quantified"] else "; result has no number")
+    if star["ownership"]:
+        facts.append(f"; told as \"{star['ownership']}\" (I {star['i_count']}, we {star['we_count']})")
+    return [bar, legend, facts]
+
+
+def _rubric_table(rubric) -> RenderableType:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table.grid(padding=(0, 2))
+    table.add_column()
+    table.add_column()
+
+    def mark(ok: bool) -> Text:
+        return Text("✓", "green") if ok else Text("✗", "red")
+
+    table.add_row(mark(bool(rubric.clarifying_questions)),
+                  f"clarifying questions: {len(rubric.clarifying_questions)}")
+    table.add_row(mark(rubric.assumptions_stated), "assumptions stated")
+    table.add_row(mark(rubric.signposting), "structure announced")
+    table.add_row(mark(rubric.tradeoffs_discussed), "trade-offs with both sides")
+    table.add_row(mark(rubric.summary_at_end), "summary at the end")
+    total = len(rubric.concepts_covered) + len(rubric.concepts_missed)
+    if total:
+        table.add_row(mark(not rubric.concepts_missed),
+                      f"concepts {len(rubric.concepts_covered)}/{total}"
+                      + (f"; missed: {', '.join(rubric.concepts_missed)}" if rubric.concepts_missed else ""))
+    if rubric.longest_silence_s is not None:
+        table.add_row(mark(rubric.longest_silence_s <= 5), f"longest silence {rubric.longest_silence_s:.1f} s")
+    return table
+
+
+def _highlighted(analysis: AnswerAnalysis):
+    """The transcript with fillers (red) and hedges (yellow) marked."""
+    from rich.text import Text
+
+    text = Text(analysis.transcript)
+    if analysis.coaching is not None:
+        for phrase in analysis.coaching.fillers:
+            if phrase.start_char >= 0:
+                text.stylize("bold red", phrase.start_char, phrase.end_char)
+        for phrase in analysis.coaching.hedges:
+            text.stylize("bold yellow", phrase.start_char, phrase.end_char)
+    return text
+
+
 def _length_line(analysis: AnswerAnalysis) -> str:
-    line = f"{analysis.duration_s:.1f} s recorded, {analysis.speech_s:.1f} s of speech, {len(analysis.words)} words"
-    if analysis.target_s:
-        ratio = analysis.duration_s / analysis.target_s
-        line += f"; target {analysis.target_s:.0f} s ({ratio:.0%} of it)"
+    coaching = analysis.coaching
+    if analysis.duration_s is None:
+        line = "typed"
+        if coaching is not None:
+            line = f"{coaching.word_count} words, about {coaching.length.duration_s:.0f} s spoken at 150 wpm"
+    else:
+        line = f"{analysis.duration_s:.1f} s recorded, {analysis.speech_s:.1f} s of speech, {len(analysis.words)} words"
+    if coaching is not None:
+        verdict = coaching.length.verdict.replace("_", " ")
+        line += f"; target {coaching.length.target_s:.0f} s: {verdict}"
+    elif analysis.target_s:
+        line += f"; target {analysis.target_s:.0f} s"
     return line
 
 

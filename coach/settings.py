@@ -63,12 +63,38 @@ class AudioSettings:
 
 
 @dataclass(frozen=True)
+class VoiceSettings:
+    """How questions are read aloud."""
+
+    #: Words per minute of the synthetic voice.
+    rate: int = 170
+    #: An espeak-ng voice id or name ("en-us", "en-gb", "english").
+    voice: str = "en-us"
+    #: Show questions as text only.
+    mute: bool = False
+
+
+@dataclass(frozen=True)
+class PracticeSettings:
+    """The practice session."""
+
+    #: Stop recording after this many seconds of silence once the user has spoken; 0 = never.
+    silence_stop_s: float = 6.0
+    #: The role questions are picked for: "ML Engineer", "Data Scientist", "ML Research Scientist".
+    role: str = "ML Engineer"
+    #: Length of a mock round in minutes.
+    mock_round_min: float = 45.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings. Build with :func:`load_settings`."""
 
     speech: SpeechSettings = field(default_factory=SpeechSettings)
     analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    practice: PracticeSettings = field(default_factory=PracticeSettings)
     #: Where recordings, history, stories and assembled models are kept.
     data_dir: Path = field(default_factory=lambda: default_data_dir())
     #: Where the file was read from (None when no file exists).
@@ -88,6 +114,8 @@ _SECTIONS: dict[str, type] = {
     "speech": SpeechSettings,
     "analysis": AnalysisSettings,
     "audio": AudioSettings,
+    "voice": VoiceSettings,
+    "practice": PracticeSettings,
 }
 
 
@@ -159,3 +187,20 @@ def _section(cls: type, values: dict[str, Any], name: str, path: Path) -> Any:
             )
         kwargs[key] = value
     return cls(**kwargs)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> Path:
+    """Write every setting to the config file (atomically: a temporary file, then a rename)."""
+    import tomli_w
+
+    path = path or settings.source or config_path()
+    data: dict[str, Any] = {}
+    if settings.data_dir != default_data_dir() and not os.environ.get("COACH_DATA_DIR"):
+        data["data_dir"] = str(settings.data_dir)
+    for name in _SECTIONS:
+        data[name] = {f.name: getattr(getattr(settings, name), f.name) for f in fields(_SECTIONS[name])}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(tomli_w.dumps(data), encoding="utf-8")
+    partial.replace(path)
+    return path

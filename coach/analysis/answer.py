@@ -7,12 +7,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coach.analysis.coaching import Coaching, Kind, coach_answer
+from coach.analysis.disfluency import Phrase
+from coach.analysis.language import TimedText
 from coach.analysis.pace import Pace, Pause, find_pauses, measure_pace
 from coach.audio.files import Audio, load_audio
 from coach.errors import NoSpeechError
 from coach.settings import Settings
 from coach.speech.models import resolve_model
-from coach.speech.transcriber import Transcriber, Word
+from coach.speech.transcriber import Transcriber, Transcript, Word
 from coach.speech.vad import SpeechRegion, speech_regions
 
 #: Less voiced audio than this is not an answer (a cough, a click).
@@ -26,36 +29,61 @@ class ModelInfo:
     source: str
 
 
+@dataclass(frozen=True)
+class QuestionContext:
+    """What the answer responds to; every field optional."""
+
+    text: str | None = None
+    kind: Kind = "behavioral"
+    target_s: float | None = None
+    concepts: tuple[str, ...] = ()
+    follow_ups: tuple[str, ...] = ()
+    question_id: str | None = None
+
+
 @dataclass
 class AnswerAnalysis:
-    """Everything measured about one answer. :meth:`to_json` gives the stable JSON shape."""
+    """Everything measured about one answer. :meth:`to_json` gives the stable JSON shape.
 
-    duration_s: float
-    speech_s: float
+    For a typed answer the timing fields (duration, speech, words, pace, pauses, model) are None.
+    """
+
     transcript: str
-    words: list[Word]
-    pace: Pace
-    pauses: list[Pause]
-    model: ModelInfo
+    duration_s: float | None = None
+    speech_s: float | None = None
+    words: list[Word] = field(default_factory=list)
+    pace: Pace | None = None
+    pauses: list[Pause] = field(default_factory=list)
+    model: ModelInfo | None = None
     speech_regions: list[SpeechRegion] = field(default_factory=list)
     source: str | None = None
-    question: str | None = None
-    target_s: float | None = None
+    question: QuestionContext = field(default_factory=QuestionContext)
+    coaching: Coaching | None = None
+
+    @property
+    def target_s(self) -> float | None:
+        return self.question.target_s
 
     def to_json(self) -> dict[str, Any]:
         """The keys are a contract: later work adds keys, never renames these."""
-        return {
+        spoken = self.duration_s is not None
+        out: dict[str, Any] = {
             "source": self.source,
-            "question": self.question,
-            "target_s": self.target_s,
-            "duration_s": round(self.duration_s, 3),
-            "speech_s": round(self.speech_s, 3),
+            "question": self.question.text,
+            "question_id": self.question.question_id,
+            "target_s": self.question.target_s,
+            "duration_s": round(self.duration_s, 3) if spoken else None,
+            "speech_s": round(self.speech_s, 3) if spoken and self.speech_s is not None else None,
             "transcript": self.transcript,
-            "words": [asdict(w) for w in self.words],
-            "pace": asdict(self.pace),
-            "pauses": [asdict(p) for p in self.pauses],
-            "model": {"name": self.model.name, "compute_type": self.model.compute_type, "source": self.model.source},
+            "words": [asdict(w) for w in self.words] if spoken else None,
+            "pace": asdict(self.pace) if self.pace else None,
+            "pauses": [asdict(p) for p in self.pauses] if spoken else None,
+            "model": ({"name": self.model.name, "compute_type": self.model.compute_type, "source": self.model.source}
+                      if self.model else None),
         }
+        if self.coaching is not None:
+            out.update(self.coaching.to_json())
+        return out
 
 
 ProgressCallback = Callable[[str, float], None]
@@ -74,11 +102,10 @@ def analyse_file(
     settings: Settings,
     *,
     transcriber: Transcriber | None = None,
-    question: str | None = None,
-    target_s: float | None = None,
+    question: QuestionContext | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> AnswerAnalysis:
-    """Read, transcribe and measure one recorded answer.
+    """Read, transcribe, measure and coach one recorded answer.
 
     Raises:
         AudioFileError: the file cannot be read.
@@ -86,8 +113,7 @@ def analyse_file(
         ModelError: the model cannot be loaded.
     """
     audio = load_audio(path)
-    return analyse_audio(audio, settings, transcriber=transcriber, question=question,
-                         target_s=target_s, on_progress=on_progress)
+    return analyse_audio(audio, settings, transcriber=transcriber, question=question, on_progress=on_progress)
 
 
 def analyse_audio(
@@ -95,11 +121,17 @@ def analyse_audio(
     settings: Settings,
     *,
     transcriber: Transcriber | None = None,
-    question: str | None = None,
-    target_s: float | None = None,
+    question: QuestionContext | None = None,
     on_progress: ProgressCallback | None = None,
+    words: list[Word] | None = None,
 ) -> AnswerAnalysis:
-    """Measure decoded audio; see :func:`analyse_file`."""
+    """Measure decoded audio; see :func:`analyse_file`.
+
+    Args:
+        words: the transcript's words when they are already known (transcribed live while the
+            user spoke); the audio is then not transcribed again.
+    """
+    question = question or QuestionContext()
     report = on_progress or (lambda stage, done: None)
     name = str(audio.source) if audio.source else "The recording"
     if audio.is_silent:
@@ -110,15 +142,33 @@ def analyse_audio(
     if speech_s < _MIN_SPEECH_S:
         raise NoSpeechError(f"No speech was heard in {name}; check the microphone and record the answer again.")
     transcriber = transcriber or transcriber_for(settings)
-    report("loading model", 0.0)
-    transcriber.load()
-    report("transcribing", 0.0)
-    transcript = transcriber.transcribe(audio.samples, on_progress=lambda done: report("transcribing", done))
+    if words is None:
+        report("loading model", 0.0)
+        transcriber.load()
+        report("transcribing", 0.0)
+        transcript = transcriber.transcribe(audio.samples, on_progress=lambda done: report("transcribing", done))
+    else:
+        transcript = Transcript(words=list(words), text=" ".join(w.text for w in words))
     if not transcript.words:
         raise NoSpeechError(f"No words could be made out in {name}; speak closer to the microphone and try again.")
     analysis_settings = settings.analysis
     pace = measure_pace(transcript.words, speech_s, audio.duration_s, analysis_settings.pace_window_s)
     pauses = find_pauses(regions, analysis_settings.min_pause_s, analysis_settings.long_pause_s)
+    report("coaching", 0.0)
+    from coach.analysis.filled_pauses import recover_filled_pauses
+
+    recovered = [Phrase(f.text, -1, -1, f.start, f.end, "audio")
+                 for f in recover_filled_pauses(audio.samples, transcript.words, regions)]
+    coaching = coach_answer(
+        TimedText.from_words(transcript.words),
+        kind=question.kind,
+        target_s=question.target_s,
+        duration_s=audio.duration_s,
+        longest_silence_s=max((p.duration_s for p in pauses), default=0.0),
+        audio_fillers=recovered,
+        concepts=list(question.concepts),
+        follow_ups=list(question.follow_ups),
+    )
     report("done", 1.0)
     return AnswerAnalysis(
         duration_s=audio.duration_s,
@@ -131,5 +181,20 @@ def analyse_audio(
         speech_regions=regions,
         source=str(audio.source) if audio.source else None,
         question=question,
-        target_s=target_s,
+        coaching=coaching,
     )
+
+
+def analyse_text(text: str, *, question: QuestionContext | None = None, source: str | None = None) -> AnswerAnalysis:
+    """Coach a written or typed answer: everything but timing.
+
+    Raises:
+        NoSpeechError: the text is empty.
+    """
+    question = question or QuestionContext()
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise NoSpeechError(f"{source or 'The answer'} is empty; write or paste the answer and try again.")
+    coaching = coach_answer(TimedText(cleaned), kind=question.kind, target_s=question.target_s,
+                            concepts=list(question.concepts), follow_ups=list(question.follow_ups))
+    return AnswerAnalysis(transcript=cleaned, source=source, question=question, coaching=coaching)

@@ -1,0 +1,356 @@
+"""From a (timed) transcript to what a coach would say: fillers, hedges, STAR or the think-aloud
+rubric, length, conciseness, scores, three tips, a strength and the interviewer's next question.
+
+Works for spoken answers (word times known) and typed ones (timing fields are None).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from coach.analysis import star as star_module
+from coach.analysis.disfluency import Phrase, find_fillers, find_hedges
+from coach.analysis.language import TimedText, parse
+from coach.analysis.think_aloud import ThinkAloudRubric, rubric
+
+Kind = Literal["behavioral", "think_aloud"]
+#: Used to estimate speaking time for typed answers (middle of the 130-160 ideal range).
+DEFAULT_WPM = 150.0
+DEFAULT_TARGET_S = {"behavioral": 90.0, "think_aloud": 180.0}
+
+
+@dataclass
+class Length:
+    target_s: float
+    duration_s: float
+    verdict: str  # "short" | "on_target" | "long"
+    estimated: bool = False
+
+
+@dataclass
+class Coaching:
+    kind: str
+    fillers: list[Phrase]
+    filler_rate: dict[str, float | None]
+    hedges: list[Phrase]
+    star: dict[str, Any] | None
+    think_aloud: ThinkAloudRubric | None
+    length: Length
+    repeated_phrases: list[str]
+    tangents: list[str]
+    tips: list[str]
+    strength: str
+    scores: dict[str, int]
+    follow_up: str | None
+    word_count: int
+    sentence_count: int
+
+    def to_json(self) -> dict[str, Any]:
+        def phrase(p: Phrase, with_source: bool) -> dict[str, Any]:
+            out = {"text": p.text, "start": p.start, "end": p.end}
+            if with_source:
+                out["source"] = p.source
+            return out
+
+        return {
+            "kind": self.kind,
+            "fillers": [phrase(p, True) for p in self.fillers],
+            "filler_rate": self.filler_rate,
+            "hedges": [phrase(p, False) for p in self.hedges],
+            "star": self.star,
+            "think_aloud": asdict(self.think_aloud) if self.think_aloud else None,
+            "length": {"target_s": self.length.target_s, "duration_s": round(self.length.duration_s, 1),
+                       "verdict": self.length.verdict, "estimated": self.length.estimated},
+            "conciseness": {"words": self.word_count, "sentences": self.sentence_count,
+                            "words_per_sentence": round(self.word_count / max(1, self.sentence_count), 1),
+                            "repeated_phrases": self.repeated_phrases, "tangents": self.tangents},
+            "tips": self.tips,
+            "strength": self.strength,
+            "scores": self.scores,
+            "follow_up": self.follow_up,
+        }
+
+
+def length_verdict(duration_s: float, target_s: float) -> str:
+    """Within a third of the target either way is on target: 90 s gives 60-120 s, the consensus
+    range for behavioral answers."""
+    if duration_s < target_s * 2 / 3:
+        return "short"
+    if duration_s > target_s * 4 / 3:
+        return "long"
+    return "on_target"
+
+
+def coach_answer(
+    text: TimedText,
+    *,
+    kind: Kind = "behavioral",
+    target_s: float | None = None,
+    duration_s: float | None = None,
+    longest_silence_s: float | None = None,
+    audio_fillers: list[Phrase] | None = None,
+    concepts: list[str] | None = None,
+    follow_ups: list[str] | None = None,
+) -> Coaching:
+    doc = parse(text)
+    words = [t for t in doc if not t.is_punct and not t.is_space]
+    word_count = len(words)
+
+    fillers = [_timed(p, text) for p in find_fillers(doc)]
+    fillers = _merge_fillers(fillers, audio_fillers or [])
+    hedges = [_timed(p, text) for p in find_hedges(doc)]
+
+    estimated = duration_s is None
+    spoken_s = duration_s if duration_s is not None else 60.0 * word_count / DEFAULT_WPM
+    target = target_s or DEFAULT_TARGET_S[kind]
+    length = Length(target, spoken_s, length_verdict(spoken_s, target), estimated)
+    minutes = spoken_s / 60.0
+    filler_rate = {
+        "per_100_words": round(100.0 * len(fillers) / word_count, 2) if word_count else 0.0,
+        "per_minute": round(len(fillers) / minutes, 2) if minutes and not estimated else None,
+    }
+
+    labelled = star_module.label_sentences(doc)
+    star = _star_summary(labelled, text) if kind == "behavioral" else None
+    think = rubric(doc, concepts, longest_silence_s) if kind == "think_aloud" else None
+    repeated = repeated_phrases(doc)
+    # An aside in the middle of the story; lessons learned are "other" too, but belong there.
+    tangents = [s.text.strip() for s, label in labelled[1:-1]
+                if label == "other" and not star_module.is_lesson(s.text)] if kind == "behavioral" else []
+
+    scores = _scores(kind, star, think, filler_rate, len(hedges), word_count, length, repeated, tangents,
+                     word_count / max(1, len(labelled)))
+    tips, strength, follow_up = _advice(kind, star, think, fillers, filler_rate, hedges, length, repeated,
+                                        tangents, scores, follow_ups or [], word_count)
+    return Coaching(
+        kind=kind, fillers=fillers, filler_rate=filler_rate, hedges=hedges, star=star, think_aloud=think,
+        length=length, repeated_phrases=repeated, tangents=tangents, tips=tips, strength=strength,
+        scores=scores, follow_up=follow_up, word_count=word_count, sentence_count=len(labelled),
+    )
+
+
+def _timed(phrase: Phrase, text: TimedText) -> Phrase:
+    start, end = text.times(phrase.start_char, phrase.end_char)
+    return Phrase(phrase.text, phrase.start_char, phrase.end_char, start, end, phrase.source)
+
+
+def _merge_fillers(from_words: list[Phrase], from_audio: list[Phrase]) -> list[Phrase]:
+    """Audio-recovered filled pauses that a word-level filler already covers are not counted twice."""
+    merged = list(from_words)
+    for recovered in from_audio:
+        if not any(p.start is not None and p.end is not None and p.start - 0.3 <= recovered.start <= p.end + 0.3
+                   for p in from_words):
+            merged.append(recovered)
+    return sorted(merged, key=lambda p: (p.start if p.start is not None else p.start_char))
+
+
+def _star_summary(labelled: list, text: TimedText) -> dict[str, Any]:
+    sentences = []
+    for span, label in labelled:
+        start, end = text.span_times(span)
+        sentences.append({"text": span.text.strip(), "label": label, "start": start, "end": end})
+    labels = [label for _, label in labelled]
+    weights: Counter[str] = Counter()
+    timed = text.timed
+    for entry, (span, label) in zip(sentences, labelled):
+        if timed and entry["start"] is not None:
+            weights[label] += entry["end"] - entry["start"]
+        else:
+            weights[label] += sum(1 for t in span if not t.is_punct)
+    total = sum(weights.values()) or 1.0
+    owner, i_count, we_count = star_module.ownership(labelled)
+    return {
+        "sentences": sentences,
+        "present": {part: part in labels for part in star_module.PARTS},
+        "time_share": {label: round(weights[label] / total, 3) for label in star_module.LABELS},
+        "time_s": {label: round(weights[label], 1) for label in star_module.LABELS} if timed else None,
+        "in_order": star_module.in_order(labels),
+        "result_quantified": star_module.result_quantified(labelled),
+        "ownership": owner,
+        "i_count": i_count,
+        "we_count": we_count,
+    }
+
+
+_STOP_NGRAM = {"i", "we", "the", "a", "an", "and", "to", "of", "that", "it", "was", "so", "in", "is", "on", "for",
+               "um", "uh", "like", "you", "know", "with", "this", "be", "at", "as", "were", "had", "have"}
+
+
+def repeated_phrases(doc, n: int = 3, min_count: int = 2) -> list[str]:
+    """Three-word phrases said at least twice that carry content (not "and then we")."""
+    tokens = [t.lower_ for t in doc if not t.is_punct]
+    counts = Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    found = []
+    for gram, count in counts.most_common():
+        if count < min_count:
+            break
+        if sum(word not in _STOP_NGRAM for word in gram) >= 2:
+            found.append(" ".join(gram))
+    return found[:5]
+
+
+def _clamp(value: float) -> int:
+    return int(max(0, min(100, round(value))))
+
+
+def _scores(kind, star, think: ThinkAloudRubric | None, filler_rate, hedge_count, word_count, length: Length,
+            repeated, tangents, words_per_sentence) -> dict[str, int]:
+    per_100 = filler_rate["per_100_words"] or 0.0
+    scores = {
+        # Under 4-5 per 100 words is normal speech (PRODUCT.md); each filler per 100 words past 2 costs 12.
+        "fillers": _clamp(100 - 12 * max(0.0, per_100 - 2)),
+        "hedges": _clamp(100 - 15 * max(0.0, 100 * hedge_count / max(1, word_count) - 0.5)),
+        "length": 100 if length.verdict == "on_target" else _clamp(
+            100 - 100 * abs(length.duration_s - length.target_s) / length.target_s),
+        # Repeats and tangents cost 10 each; sentences past 30 words on average cost 2 a word.
+        "conciseness": _clamp(100 - 10 * (len(repeated) + len(tangents)) - 2 * max(0.0, words_per_sentence - 30)),
+    }
+    if star is not None:
+        present = star["present"]
+        share = star["time_share"]
+        structure = 25 * sum(present.values())
+        if not star["in_order"]:
+            structure -= 10
+        if present["action"] and share["action"] < max(share["situation"], share["task"]):
+            structure -= 15
+        scores["structure"] = _clamp(structure)
+        scores["result"] = 0 if not present["result"] else (100 if star["result_quantified"] else 55)
+        scores["ownership"] = {"i": 100, "mixed": 75, "we": 55, None: 40}[star["ownership"]]
+    if think is not None:
+        flags = [bool(think.clarifying_questions), think.assumptions_stated, think.signposting,
+                 think.tradeoffs_discussed, think.summary_at_end]
+        scores["reasoning"] = _clamp(20 * sum(flags))
+        total = len(think.concepts_covered) + len(think.concepts_missed)
+        scores["coverage"] = _clamp(100 * len(think.concepts_covered) / total) if total else 100
+    return scores
+
+
+def _fmt_s(seconds: float) -> str:
+    return f"{seconds:.0f} s"
+
+
+def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, repeated, tangents, scores,
+            follow_ups, word_count) -> tuple[list[str], str, str | None]:
+    """Tips ranked by how much each gap costs, each naming what was observed."""
+    candidates: list[tuple[float, str]] = []
+    if star is not None:
+        present, share = star["present"], star["time_share"]
+        total = length.duration_s
+        if not present["result"]:
+            candidates.append((95, "You never said how it ended: close with the result, ideally a number "
+                                   "(by how much did it improve, how many users, how much time saved?)."))
+        elif not star["result_quantified"]:
+            candidates.append((80, "Your result has no number: say by how much things changed "
+                                   "(a percentage, a count, hours saved, \"cut in half\")."))
+        if not present["action"]:
+            candidates.append((97, "The answer never says what you did: spend most of it on your own actions, "
+                                   "in the first person and past tense."))
+        setup = share["situation"] + share["task"]
+        if present["action"] and setup > share["action"]:
+            candidates.append((85, f"{_fmt_s(setup * total)} of your {_fmt_s(total)} went to the situation and task; "
+                                   f"the actions got {_fmt_s(share['action'] * total)}. Cut the background to two "
+                                   "sentences and give the actions the most time."))
+        if not present["situation"]:
+            candidates.append((55, "Open with one or two sentences of context: where you were, the team, and "
+                                   "what was at stake."))
+        if star["ownership"] == "we" and star["we_count"] >= 3:
+            candidates.append((70, f"Your actions are told as \"we\" ({star['we_count']} times, \"I\" "
+                                   f"{star['i_count']}): interviewers will ask what you did yourself, so say it."))
+        if not star["in_order"] and sum(present.values()) >= 3:
+            candidates.append((50, "The parts come out of order: tell situation, task, action, result in turn "
+                                   "so the listener can follow."))
+    if think is not None:
+        if not think.clarifying_questions:
+            candidates.append((75, "You started solving without a clarifying question: ask about scale, latency "
+                                   "or what success means before designing."))
+        if not think.signposting:
+            candidates.append((60, "Announce your structure (\"I'll cover three things: first...\") so the "
+                                   "interviewer can follow your reasoning."))
+        if not think.tradeoffs_discussed:
+            candidates.append((70, "Name both sides of a trade-off (\"X is faster but less accurate\"), not just "
+                                   "that trade-offs exist."))
+        if not think.assumptions_stated:
+            candidates.append((55, "State your assumptions out loud (\"I'll assume we have labels for...\")."))
+        if not think.summary_at_end:
+            candidates.append((50, "Finish with a one-sentence summary of your recommendation."))
+        if think.concepts_missed:
+            missed = ", ".join(think.concepts_missed[:3])
+            candidates.append((65, f"A strong answer would also touch on: {missed}."))
+        if think.longest_silence_s and think.longest_silence_s > 5:
+            candidates.append((60, f"You went silent for {think.longest_silence_s:.0f} s: keep thinking out loud, "
+                                   "even \"I'm weighing X against Y\"."))
+    per_100 = filler_rate["per_100_words"] or 0.0
+    if per_100 > 4.5 and fillers:
+        common = Counter(p.text.lower() for p in fillers).most_common(3)
+        words = ", ".join(f"\"{w}\" {n}x" for w, n in common)
+        candidates.append((68, f"{len(fillers)} fillers ({per_100:.1f} per 100 words; {words}): "
+                               "when you need a moment, pause silently instead."))
+    if len(hedges) >= 3:
+        sample = ", ".join(sorted({f'"{h.text}"' for h in hedges})[:3])
+        candidates.append((58, f"You hedged {len(hedges)} times ({sample}): state what you did and believe plainly."))
+    if length.verdict == "long":
+        about = "about " if length.estimated else ""
+        candidates.append((72, f"At {about}{_fmt_s(length.duration_s)} the answer ran past the "
+                               f"{_fmt_s(length.target_s)} target: keep the background short and stop after the result."))
+    elif length.verdict == "short":
+        about = "about " if length.estimated else ""
+        candidates.append((66, f"At {about}{_fmt_s(length.duration_s)} the answer was short of the {_fmt_s(length.target_s)} "
+                               "target: add detail on what you did and what came of it."))
+    if repeated:
+        candidates.append((40, f"You repeated \"{repeated[0]}\": say it once."))
+    if tangents:
+        candidates.append((45, f"A tangent (\"{_short(tangents[0])}\") takes time from the story: cut it."))
+    candidates.sort(key=lambda c: -c[0])
+    tips = [text for _, text in candidates[:3]]
+
+    strength = _strength(kind, star, think, per_100, hedges, length, scores)
+    follow_up = _follow_up(kind, star, think, follow_ups)
+    return tips, strength, follow_up
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _strength(kind, star, think, per_100, hedges, length, scores) -> str:
+    if star is not None and star["result_quantified"]:
+        return "You gave your result a number, which makes the impact concrete."
+    if star is not None and all(star["present"].values()) and star["in_order"]:
+        return "All four STAR parts are there, in order."
+    if star is not None and star["ownership"] == "i":
+        return "You made your own actions clear by telling them in the first person."
+    if think is not None and think.clarifying_questions:
+        return "You asked clarifying questions before diving in."
+    if think is not None and think.tradeoffs_discussed:
+        return "You reasoned through a trade-off with both sides named."
+    if per_100 < 2:
+        return "Clean delivery: hardly any filler words."
+    if length.verdict == "on_target":
+        return "Your answer fit the time target."
+    if not hedges:
+        return "You spoke with confidence: no hedging."
+    return "You got a complete answer out: that is the hardest step."
+
+
+def _follow_up(kind, star, think, follow_ups) -> str | None:
+    """The question an interviewer would ask next, aimed at the biggest gap."""
+    if star is not None:
+        present = star["present"]
+        if not present["result"]:
+            return "What was the outcome?"
+        if not present["action"] or star["ownership"] in {"we", None}:
+            return "What did you personally do?"
+        if not star["result_quantified"]:
+            return "How did you measure the impact?"
+        if not present["situation"]:
+            return "Can you give me some context: where was this, and what was at stake?"
+    if think is not None:
+        if think.concepts_missed:
+            return f"How would you handle {think.concepts_missed[0]}?"
+        if not think.tradeoffs_discussed:
+            return "What are the trade-offs of your approach?"
+    return follow_ups[0] if follow_ups else ("What would you do differently next time?" if kind == "behavioral" else
+                                             "How would you know it works in production?")

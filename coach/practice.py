@@ -1,0 +1,183 @@
+"""One spoken answer from start to feedback, and the mock round: the logic behind the practice
+screens, with no UI in it (the TUI drives it from workers; tests drive it directly)."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from coach.analysis.answer import AnswerAnalysis, QuestionContext, analyse_audio
+from coach.audio.files import Audio
+from coach.audio.recorder import Recorder
+from coach.questions.bank import Question
+from coach.settings import Settings
+from coach.speech.live import LiveTranscriber
+from coach.speech.transcriber import Transcriber, Word
+
+#: A block louder than this counts as the user speaking (for the silence auto-stop only;
+#: the analysis uses voice activity).
+_SPEAKING_DBFS = -42.0
+_MIN_SPOKEN_S = 1.0
+
+
+def context_for(question: Question) -> QuestionContext:
+    return QuestionContext(text=question.text, kind=question.kind, target_s=question.target_s,  # type: ignore[arg-type]
+                           concepts=question.concepts, follow_ups=question.follow_ups, question_id=question.id)
+
+
+def recording_path(settings: Settings, question_id: str | None) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in (question_id or "answer"))
+    return settings.recordings_dir / f"{stamp}-{safe}.wav"
+
+
+class AnswerRecording:
+    """Records one answer while transcribing it; :meth:`finish` returns the full analysis.
+
+    Args:
+        on_level: called with each 0.1 s block's level in dBFS (from the recorder's thread).
+        on_words: called with each transcribed utterance's words (from the transcriber's thread).
+    """
+
+    def __init__(self, settings: Settings, transcriber: Transcriber, question: QuestionContext,
+                 on_level: Callable[[float], None] | None = None,
+                 on_words: Callable[[list[Word]], None] | None = None, path: Path | None = None) -> None:
+        self.settings = settings
+        self.transcriber = transcriber
+        self.question = question
+        self._on_level = on_level
+        self.spoken_s = 0.0
+        self.last_voice_at: float | None = None
+        device = settings.audio.input_device
+        self.recorder = Recorder(
+            path or recording_path(settings, question.question_id),
+            device=int(device) if device.isdigit() else device or None,
+            on_level=self._level,
+            metadata={"question": question.text, "question_id": question.question_id, "kind": question.kind,
+                      "target_s": question.target_s},
+        )
+        self.live = LiveTranscriber(transcriber, self.recorder.samples, on_words=on_words)
+
+    @property
+    def path(self) -> Path:
+        return self.recorder.path
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.recorder.duration_s
+
+    def _level(self, dbfs: float) -> None:
+        if dbfs > _SPEAKING_DBFS:
+            self.spoken_s += 0.1
+            self.last_voice_at = time.monotonic()
+        if self._on_level:
+            self._on_level(dbfs)
+
+    def silent_for(self) -> float:
+        """Seconds since the user last spoke, once they have said something; else 0."""
+        if self.spoken_s < _MIN_SPOKEN_S or self.last_voice_at is None:
+            return 0.0
+        return time.monotonic() - self.last_voice_at
+
+    def start(self) -> None:
+        """Raises MicrophoneError when no microphone can be opened."""
+        self.recorder.start()
+        self.live.start()
+
+    def finish(self) -> AnswerAnalysis:
+        """Stop, transcribe the last utterance, and analyse the whole answer.
+
+        The recording is on disk whatever happens here.
+        """
+        self.recorder.stop()
+        samples = self.recorder.samples()
+        words = self.live.stop(samples)
+        return analyse_audio(Audio(samples, self.recorder.path), self.settings, transcriber=self.transcriber,
+                             question=self.question, words=words)
+
+    def cancel(self) -> None:
+        """Stop without analysing (the file stays on disk)."""
+        self.recorder.stop()
+        try:
+            self.live.stop(self.recorder.samples())
+        except Exception:  # a cancelled answer's transcription errors do not matter
+            pass
+
+
+@dataclass
+class MockRound:
+    """A timed round of mixed questions for one role."""
+
+    role: str
+    minutes: float
+    questions: list[Question]
+    started_at: float = field(default_factory=time.monotonic)
+    answers: list[tuple[Question, AnswerAnalysis | None, float]] = field(default_factory=list)
+    index: int = 0
+
+    @classmethod
+    def plan(cls, bank: list[Question], role: str, minutes: float, seed: int | None = None) -> MockRound:
+        """Alternate behavioral and think-aloud questions until their targets, plus a minute of
+        discussion each, fill the round."""
+        rng = random.Random(seed)
+        for_role = [q for q in bank if role in q.roles] or list(bank)
+        behavioral = [q for q in for_role if q.kind == "behavioral"]
+        thinking = [q for q in for_role if q.kind == "think_aloud"]
+        rng.shuffle(behavioral)
+        rng.shuffle(thinking)
+        chosen: list[Question] = []
+        budget = minutes * 60
+        seen_categories: set[str] = set()
+        pools = [behavioral, thinking]
+        turn = 0
+        while budget > 0 and (behavioral or thinking):
+            pool = pools[turn % 2] or pools[(turn + 1) % 2]
+            turn += 1
+            question = next((q for q in pool if q.category not in seen_categories), pool[0])
+            pool.remove(question)
+            seen_categories.add(question.category)
+            chosen.append(question)
+            budget -= question.target_s + 60
+        return cls(role=role, minutes=minutes, questions=chosen)
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.started_at
+
+    @property
+    def remaining_s(self) -> float:
+        return max(0.0, self.minutes * 60 - self.elapsed_s)
+
+    @property
+    def current(self) -> Question | None:
+        if self.index >= len(self.questions) or self.remaining_s <= 0:
+            return None
+        return self.questions[self.index]
+
+    def record(self, analysis: AnswerAnalysis | None, spent_s: float) -> None:
+        self.answers.append((self.questions[self.index], analysis, spent_s))
+        self.index += 1
+
+    def summary(self) -> dict:
+        """Time per answer against its target, and the mean of each score."""
+        rows = []
+        scores: dict[str, list[int]] = {}
+        for question, analysis, spent in self.answers:
+            duration = analysis.duration_s if analysis and analysis.duration_s else None
+            rows.append({"id": question.id, "kind": question.kind, "target_s": question.target_s,
+                         "answer_s": duration, "spent_s": spent,
+                         "verdict": analysis.coaching.length.verdict if analysis and analysis.coaching else None})
+            if analysis and analysis.coaching:
+                for name, value in analysis.coaching.scores.items():
+                    scores.setdefault(name, []).append(value)
+        return {
+            "answered": len(self.answers),
+            "planned": len(self.questions),
+            "elapsed_s": self.elapsed_s,
+            "answers": rows,
+            "mean_scores": {k: round(sum(v) / len(v)) for k, v in scores.items()},
+        }

@@ -1,0 +1,125 @@
+"""The coach TUI: the app, its shared services, and the start-up model load."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from coach.questions.bank import Question, load_questions
+from coach.settings import Settings, load_settings, save_settings
+
+
+class CoachApp(App):
+    """Practise interview answers out loud and get coached on them."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "coach"
+    SUB_TITLE = "offline interview practice"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f2", "open_settings", "Settings"),
+    ]
+
+    #: "loading", "ready", or the error message.
+    model_state: reactive[str] = reactive("loading")
+
+    class ModelsLoaded(Message):
+        """The Whisper model, voice activity model and spaCy are in memory."""
+
+        def __init__(self, seconds: float) -> None:
+            super().__init__()
+            self.seconds = seconds
+
+    class ModelsFailed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, settings: Settings | None = None, *, speak: bool | None = None) -> None:
+        super().__init__()
+        self.settings = settings or load_settings()
+        if speak is False:
+            self.settings = replace(self.settings, voice=replace(self.settings.voice, mute=True))
+        from coach.analysis.answer import transcriber_for
+
+        self.transcriber = transcriber_for(self.settings)
+        self.questions: list[Question] = load_questions(self.settings.data_dir / "questions")
+
+    def on_mount(self) -> None:
+        from coach.ui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+        self.load_models()
+
+    @work(thread=True, exclusive=True, group="models", exit_on_error=False)
+    def load_models(self) -> None:
+        """Load everything an answer needs in the background, so the first answer is fast and the
+        UI never waits on it."""
+        import time
+
+        started = time.perf_counter()
+        try:
+            from coach.analysis.language import nlp
+
+            self.transcriber.load()
+            nlp()
+        except Exception as exc:  # shown in the header; typed answers still work without Whisper
+            self.post_message(self.ModelsFailed(str(exc)))
+            return
+        self.post_message(self.ModelsLoaded(time.perf_counter() - started))
+
+    def on_coach_app_models_loaded(self, message: ModelsLoaded) -> None:
+        self.model_state = "ready"
+        self.sub_title = f"model {self.transcriber.model.name} ready"
+
+    def on_coach_app_models_failed(self, message: ModelsFailed) -> None:
+        self.model_state = message.error
+        self.sub_title = "model failed to load: typed answers only"
+        self.notify(message.error, title="Speech model", severity="error", timeout=15)
+
+    def watch_model_state(self, state: str) -> None:
+        if state == "loading":
+            self.sub_title = f"loading model {self.transcriber.model.name}…"
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Save new settings and use them from now on."""
+        path = save_settings(settings)
+        from coach.analysis.answer import transcriber_for
+
+        reload_model = settings.speech != self.settings.speech
+        self.settings = replace(settings, source=path)
+        if reload_model:
+            self.transcriber = transcriber_for(self.settings)
+            self.model_state = "loading"
+            self.load_models()
+        self.notify(f"Saved to {path}", title="Settings")
+
+    def action_open_settings(self) -> None:
+        from coach.ui.screens.settings import SettingsScreen
+
+        self.push_screen(SettingsScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from coach.ui.screens.home import HomeScreen
+
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if home is not None:
+            yield SystemCommand("Random question", "Practise a random question with the current filters",
+                                home.action_random)
+            yield SystemCommand("Mock round", "A timed round of mixed questions for your role", home.action_mock_round)
+            yield SystemCommand("Story library", "Draft and check STAR stories", home.action_stories)
+            yield SystemCommand("History", "Your attempts and trends", home.action_history)
+        yield SystemCommand("Settings", "Model, voice, microphone and practice settings", self.action_open_settings)
+
+
+def make_app(settings: Settings | None = None, **kwargs) -> CoachApp:
+    """The app factory the CLI and the tests share."""
+    return CoachApp(settings, **kwargs)

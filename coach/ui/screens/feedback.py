@@ -1,0 +1,176 @@
+"""The feedback after an answer: structure, delivery against reference ranges, tips, next question."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from coach.questions.bank import Question
+from coach.report import ACCEPTABLE_WPM
+from coach.ui.widgets.gauge import RangeGauge
+from coach.ui.widgets.star_timeline import StarTimeline
+
+
+class FeedbackScreen(Screen):
+    BINDINGS = [
+        Binding("a", "answer_follow_up", "Answer follow-up"),
+        Binding("n", "next_question", "Next question"),
+        Binding("p", "replay", "Replay"),
+        Binding("escape", "home", "Home"),
+    ]
+
+    def __init__(self, question: Question, analysis, audio: Path | None, *, mock=None) -> None:
+        super().__init__()
+        self.question = question
+        self.analysis = analysis
+        self.audio = audio
+        self.mock = mock
+        self._replaying = False
+
+    def compose(self) -> ComposeResult:
+        analysis = self.analysis
+        coaching = analysis.coaching
+        yield Header()
+        with VerticalScroll(id="feedback"):
+            yield Static(f"[b]{analysis.question.text or self.question.text}[/]", id="asked")
+            yield Static("[b]Delivery[/]", classes="section")
+            length = coaching.length
+            yield RangeGauge("Length", length.duration_s, length.target_s * 2 / 3, length.target_s * 4 / 3,
+                             length.target_s * 2, "s", f"target {length.target_s:.0f} s: "
+                             f"{length.verdict.replace('_', ' ')}{', estimated' if length.estimated else ''}")
+            if analysis.pace is not None:
+                yield RangeGauge("Pace", analysis.pace.wpm, *ACCEPTABLE_WPM, 220, "wpm", "130-160 ideal")
+            yield RangeGauge("Fillers", coaching.filler_rate["per_100_words"], 0, 4.5, 12, "per 100 words",
+                             self._filler_note())
+            yield Static(self._pauses_line(), id="pauses")
+            if coaching.star is not None:
+                yield Static("[b]STAR structure[/]", classes="section")
+                yield StarTimeline(coaching.star, id="timeline")
+            if coaching.think_aloud is not None:
+                yield Static("[b]Reasoning out loud[/]", classes="section")
+                yield Static(self._rubric(), id="rubric")
+            yield Static("[b]What to work on[/]", classes="section")
+            tips = "\n".join(f"{i}. {tip}" for i, tip in enumerate(coaching.tips, 1)) or "Nothing major: well done."
+            yield Static(tips, id="tips")
+            yield Static(f"[b green]Strength:[/] {coaching.strength}", id="strength")
+            yield Static(self._scores(), id="scores")
+            if coaching.follow_up:
+                yield Static(f"[b cyan]Next question:[/] [i]{coaching.follow_up}[/]  (press [b]a[/] to answer it)",
+                             id="follow-up")
+            yield Static("[b]Transcript[/] ([red]fillers[/], [yellow]hedges[/])", classes="section")
+            yield Static(self._transcript(), id="transcript")
+        yield Footer()
+
+    def _filler_note(self) -> str:
+        fillers = self.analysis.coaching.fillers
+        heard = sum(1 for f in fillers if f.source == "words")
+        note = f"{len(fillers)} in all"
+        if len(fillers) - heard:
+            note += f", {len(fillers) - heard} heard in the audio only"
+        return note
+
+    def _pauses_line(self) -> str:
+        pauses = self.analysis.pauses
+        if self.analysis.duration_s is None:
+            return "Pauses: not measured for a typed answer."
+        long = [p for p in pauses if p.long]
+        line = f"Pauses: {len(pauses)} of 0.25 s or more, {len(long)} of 2 s or more"
+        if long:
+            line += " (" + ", ".join(f"{p.duration_s:.1f} s at {p.start:.0f} s" for p in long[:4]) + ")"
+        return line
+
+    def _rubric(self) -> str:
+        rubric = self.analysis.coaching.think_aloud
+
+        def mark(ok: bool) -> str:
+            return "[green]✓[/]" if ok else "[red]✗[/]"
+
+        total = len(rubric.concepts_covered) + len(rubric.concepts_missed)
+        lines = [
+            f"{mark(bool(rubric.clarifying_questions))} clarifying questions: {len(rubric.clarifying_questions)}",
+            f"{mark(rubric.assumptions_stated)} assumptions stated",
+            f"{mark(rubric.signposting)} structure announced",
+            f"{mark(rubric.tradeoffs_discussed)} a trade-off with both sides",
+            f"{mark(rubric.summary_at_end)} summary at the end",
+        ]
+        if total:
+            lines.append(f"{mark(not rubric.concepts_missed)} concepts {len(rubric.concepts_covered)}/{total}"
+                         + (f"; missed: {', '.join(rubric.concepts_missed)}" if rubric.concepts_missed else ""))
+        if rubric.longest_silence_s is not None:
+            lines.append(f"{mark(rubric.longest_silence_s <= 5)} longest silence {rubric.longest_silence_s:.1f} s")
+        return "\n".join(lines)
+
+    def _scores(self) -> str:
+        parts = []
+        for name, value in self.analysis.coaching.scores.items():
+            colour = "green" if value >= 75 else "yellow" if value >= 50 else "red"
+            parts.append(f"{name} [{colour}]{value}[/]")
+        return "[b]Scores[/] " + " · ".join(parts)
+
+    def _transcript(self) -> Text:
+        from coach.report import _highlighted
+
+        return _highlighted(self.analysis)
+
+    def action_answer_follow_up(self) -> None:
+        follow_up = self.analysis.coaching.follow_up
+        if not follow_up:
+            return
+        from coach.ui.screens.practice import PracticeScreen
+
+        self.app.switch_screen(PracticeScreen(self.question, text=follow_up))
+
+    def action_next_question(self) -> None:
+        from coach.ui.screens.practice import PracticeScreen
+
+        if self.mock is not None:
+            nxt = self.mock.current
+            if nxt is None:
+                from coach.ui.screens.mock_summary import MockSummaryScreen
+
+                self.app.switch_screen(MockSummaryScreen(self.mock))
+            else:
+                self.app.switch_screen(PracticeScreen(nxt, mock=self.mock))
+            return
+        same_kind = [q for q in self.app.questions if q.kind == self.question.kind and q.id != self.question.id]
+        self.app.switch_screen(PracticeScreen(random.choice(same_kind or self.app.questions)))
+
+    def action_replay(self) -> None:
+        if self.audio is None:
+            self.notify("A typed answer has no recording to replay.")
+            return
+        if self._replaying:
+            self._replaying = False
+            return
+        self._replaying = True
+        self.replay()
+
+    @work(thread=True, exclusive=True, group="voice", exit_on_error=False)
+    def replay(self) -> None:
+        from coach.speech.voice import VoiceError, play
+
+        try:
+            device = self.app.settings.audio.output_device
+            play(self.audio, device=int(device) if device.isdigit() else device or None,
+                 should_stop=lambda: not self._replaying)
+        except VoiceError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="warning")
+        finally:
+            self._replaying = False
+
+    def action_home(self) -> None:
+        self._replaying = False
+        if self.mock is not None and self.mock.current is None:
+            from coach.ui.screens.mock_summary import MockSummaryScreen
+
+            self.app.switch_screen(MockSummaryScreen(self.mock))
+            return
+        self.app.pop_screen()

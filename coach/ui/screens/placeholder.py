@@ -1,0 +1,25 @@
+"""Screens that are planned but not built yet say so plainly."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+
+class PlaceholderScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, title: str, explanation: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.explanation = explanation
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="placeholder"):
+            yield Static(f"[b]{self.title_text}[/]  [yellow](not built yet)[/]")
+            yield Static(self.explanation)
+        yield Footer()

@@ -1,0 +1,287 @@
+"""Ask a question aloud, record the answer while transcribing it, then hand over to feedback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, ProgressBar, Static
+
+from coach.questions.bank import Question
+from coach.ui.widgets.level_meter import LevelMeter
+
+
+class PracticeScreen(Screen):
+    """One question: spoken, answered into the microphone, transcribed as the user talks."""
+
+    BINDINGS = [
+        Binding("space", "toggle_recording", "Start/stop"),
+        Binding("q", "repeat_question", "Repeat question"),
+        Binding("t", "type_answer", "Type answer"),
+        Binding("f", "answer_from_file", "Audio file"),
+        Binding("escape", "leave", "Back"),
+    ]
+
+    class Spoken(Message):
+        """The question has been read aloud (or could not be)."""
+
+        def __init__(self, problem: str | None) -> None:
+            super().__init__()
+            self.problem = problem
+
+    class Level(Message):
+        """A microphone level reading; readings replace each other instead of queueing."""
+
+        def __init__(self, dbfs: float) -> None:
+            super().__init__()
+            self.dbfs = dbfs
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, PracticeScreen.Level)
+
+    class Heard(Message):
+        """An utterance has been transcribed."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Analysed(Message):
+        def __init__(self, analysis, audio: Path | None) -> None:
+            super().__init__()
+            self.analysis = analysis
+            self.audio = audio
+
+    class Failed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, question: Question, *, mock=None, text: str | None = None) -> None:
+        super().__init__()
+        self.question = question
+        self.mock = mock
+        #: The text asked (a follow-up replaces the bank question's text).
+        self.asked = text or question.text
+        self.recording = None
+        self.state = "asking"  # asking → recording → analysing → done, or no_microphone
+        self._heard: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="practice"):
+            yield Static(self._title(), id="meta")
+            yield Static(self.asked, id="question")
+            yield Static("", id="notice")
+            yield LevelMeter(id="level")
+            yield ProgressBar(total=self.question.target_s, show_eta=False, show_percentage=False, id="elapsed")
+            yield Label("", id="clock")
+            yield Label("", id="cue")
+            with VerticalScroll(id="live"):
+                yield Static("", id="transcript")
+        yield Footer()
+
+    def _title(self) -> str:
+        kind = "Behavioral" if self.question.kind == "behavioral" else "Think aloud"
+        line = f"{kind} · {self.question.category.replace('_', ' ')} · target {self.question.target_s:.0f} s"
+        if self.mock is not None:
+            line += (f" · mock round question {self.mock.index + 1} of {len(self.mock.questions)}, "
+                     f"{self.mock.remaining_s / 60:.0f} min left")
+        return line
+
+    def on_mount(self) -> None:
+        self.set_interval(0.25, self._tick)
+        self.ask()
+
+    def _notice(self, text: str) -> None:
+        self.query_one("#notice", Static).update(text)
+
+    # Asking ---------------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="voice", exit_on_error=False)
+    def ask(self) -> None:
+        settings = self.app.settings
+        if settings.voice.mute:
+            self.post_message(self.Spoken("The voice is muted (settings): read the question."))
+            return
+        from coach.speech.voice import VoiceError, play, synthesise
+
+        try:
+            path = synthesise(self.asked, settings.data_dir / "voice" / "question.wav",
+                              rate=settings.voice.rate, voice=settings.voice.voice)
+            device = settings.audio.output_device
+            play(path, device=int(device) if device.isdigit() else device or None,
+                 should_stop=lambda: self.state != "asking")
+        except VoiceError as exc:
+            self.post_message(self.Spoken(str(exc)))
+            return
+        self.post_message(self.Spoken(None))
+
+    def on_practice_screen_spoken(self, message: Spoken) -> None:
+        if message.problem:
+            self._notice(message.problem)
+        if self.state == "asking":
+            self.start_recording()
+
+    def action_repeat_question(self) -> None:
+        if self.state in {"recording", "asking", "no_microphone"}:
+            self.ask()
+
+    # Recording ------------------------------------------------------------------------------------
+
+    def start_recording(self) -> None:
+        from coach.audio.recorder import MicrophoneError
+        from coach.practice import AnswerRecording, context_for
+
+        context = context_for(self.question)
+        if self.asked != self.question.text:
+            from dataclasses import replace
+
+            context = replace(context, text=self.asked)
+        self.recording = AnswerRecording(
+            self.app.settings, self.app.transcriber, context,
+            on_level=lambda db: self.post_message(self.Level(db)),
+            on_words=lambda words: self.post_message(self.Heard(" ".join(w.text for w in words))),
+        )
+        try:
+            self.recording.start()
+        except MicrophoneError as exc:
+            self.recording = None
+            self.state = "no_microphone"
+            self._notice(f"{exc}\nPress [b]t[/] to type your answer or [b]f[/] to analyse an audio file.")
+            return
+        self.state = "recording"
+        self._notice("Recording: answer now, press [b]space[/] when you are done.")
+
+    def on_practice_screen_level(self, message: Level) -> None:
+        self.query_one(LevelMeter).level = message.dbfs
+
+    def on_practice_screen_heard(self, message: Heard) -> None:
+        self._heard.append(message.text)
+        self.query_one("#transcript", Static).update(" ".join(self._heard))
+        self.query_one("#live", VerticalScroll).scroll_end(animate=False)
+
+    def _tick(self) -> None:
+        if self.state != "recording" or self.recording is None:
+            return
+        elapsed = self.recording.elapsed_s
+        self.query_one("#elapsed", ProgressBar).update(progress=min(elapsed, self.question.target_s))
+        self.query_one("#clock", Label).update(f"{elapsed:5.1f} s of {self.question.target_s:.0f} s")
+        self.query_one("#cue", Label).update(self._cue(elapsed))
+        stop_after = self.app.settings.practice.silence_stop_s
+        if stop_after and self.recording.silent_for() >= stop_after:
+            self.action_toggle_recording()
+
+    def _cue(self, elapsed: float) -> str:
+        """One word at most while the user speaks; the full feedback comes after."""
+        target = self.question.target_s
+        if elapsed > target * 4 / 3:
+            return "[b red]time[/]"
+        if elapsed > target:
+            return "[b yellow]wrap up[/]"
+        words = sum(len(t.split()) for t in self._heard)
+        if elapsed > 20 and words / elapsed * 60 > 185:
+            return "[b yellow]pace[/]"
+        return ""
+
+    def action_toggle_recording(self) -> None:
+        if self.state == "asking":
+            self.state = "recording_requested"
+            self.start_recording()
+        elif self.state == "recording":
+            self.state = "analysing"
+            self._notice("Analysing your answer…")
+            self.finish()
+
+    @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
+    def finish(self) -> None:
+        try:
+            analysis = self.recording.finish()
+        except Exception as exc:  # the recording is on disk; say what failed
+            self.post_message(self.Failed(f"{exc} The recording is kept at {self.recording.path}."))
+            return
+        self.post_message(self.Analysed(analysis, self.recording.path))
+
+    # Without a microphone -------------------------------------------------------------------------
+
+    def action_type_answer(self) -> None:
+        if self.state in {"analysing", "done"}:
+            return
+        from coach.ui.screens.typed_answer import TypedAnswerScreen
+
+        self._cancel_recording()
+        self.app.push_screen(TypedAnswerScreen(self.asked, mode="text"), self._typed)
+
+    def action_answer_from_file(self) -> None:
+        if self.state in {"analysing", "done"}:
+            return
+        from coach.ui.screens.typed_answer import TypedAnswerScreen
+
+        self._cancel_recording()
+        self.app.push_screen(TypedAnswerScreen(self.asked, mode="file"), self._from_file)
+
+    def _cancel_recording(self) -> None:
+        if self.recording is not None and self.state == "recording":
+            self.recording.cancel()
+        self.state = "no_microphone" if self.recording is None else "typed"
+
+    def _typed(self, text: str | None) -> None:
+        if text:
+            self.state = "analysing"
+            self._notice("Analysing your answer…")
+            self.analyse_typed(text)
+
+    def _from_file(self, path: str | None) -> None:
+        if path:
+            self.state = "analysing"
+            self._notice(f"Transcribing {path}…")
+            self.analyse_file(Path(path).expanduser())
+
+    @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
+    def analyse_typed(self, text: str) -> None:
+        from coach.analysis.answer import analyse_text
+        from coach.practice import context_for
+
+        try:
+            self.post_message(self.Analysed(analyse_text(text, question=context_for(self.question)), None))
+        except Exception as exc:
+            self.post_message(self.Failed(str(exc)))
+
+    @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
+    def analyse_file(self, path: Path) -> None:
+        from coach.analysis.answer import analyse_file
+        from coach.practice import context_for
+
+        try:
+            analysis = analyse_file(path, self.app.settings, transcriber=self.app.transcriber,
+                                    question=context_for(self.question))
+        except Exception as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Analysed(analysis, path))
+
+    # Results --------------------------------------------------------------------------------------
+
+    def on_practice_screen_analysed(self, message: Analysed) -> None:
+        from coach.ui.screens.feedback import FeedbackScreen
+
+        self.state = "done"
+        if self.mock is not None:
+            self.mock.record(message.analysis, message.analysis.duration_s or 0.0)
+        self.app.switch_screen(FeedbackScreen(self.question, message.analysis, message.audio, mock=self.mock))
+
+    def on_practice_screen_failed(self, message: Failed) -> None:
+        self.state = "no_microphone"
+        self._notice(f"[b red]{message.error}[/]\nPress [b]t[/] to type the answer or [b]f[/] to pick a file.")
+
+    def action_leave(self) -> None:
+        if self.state == "recording":
+            self.recording.cancel()
+            self.app.notify(f"Recording kept at {self.recording.path}", title="Answer not analysed")
+        self.state = "left"
+        self.app.pop_screen()

@@ -1,0 +1,91 @@
+"""Edit the settings and write them to the config file."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
+
+from coach.questions.bank import ROLES
+
+
+class SettingsScreen(Screen):
+    BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "app.pop_screen", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        s = self.app.settings
+        yield Header()
+        with VerticalScroll(id="settings"):
+            yield Static(f"Saved to {s.source or 'the config file'} (see README: Settings).", id="settings-path")
+            with Grid(id="settings-grid"):
+                yield Label("Whisper model")
+                yield Input(s.speech.model, id="model", tooltip="tiny.en, base, a model name or a model folder")
+                yield Label("Voice")
+                yield Input(s.voice.voice, id="voice", tooltip="an espeak-ng voice: en-us, en-gb, ...")
+                yield Label("Voice rate (wpm)")
+                yield Input(str(s.voice.rate), id="rate", type="integer")
+                yield Label("Mute the voice")
+                yield Switch(s.voice.mute, id="mute")
+                yield Label("Microphone")
+                yield Select(self._devices("input"), value=s.audio.input_device, allow_blank=False, id="input")
+                yield Label("Speaker")
+                yield Select(self._devices("output"), value=s.audio.output_device, allow_blank=False, id="output")
+                yield Label("Stop after silence (s, 0 = never)")
+                yield Input(str(s.practice.silence_stop_s), id="silence", type="number")
+                yield Label("Role")
+                yield Select([(r, r) for r in ROLES], value=s.practice.role, allow_blank=False, id="role")
+                yield Label("Mock round (minutes)")
+                yield Input(str(s.practice.mock_round_min), id="mock", type="number")
+            with Horizontal(id="settings-buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    @staticmethod
+    def _devices(kind: str) -> list[tuple[str, str]]:
+        options = [("System default", "")]
+        try:
+            import sounddevice
+
+            for index, device in enumerate(sounddevice.query_devices()):
+                if device[f"max_{kind}_channels"] > 0:
+                    options.append((f"{index}: {device['name']}", str(index)))
+        except Exception:  # no PortAudio or no audio system: the default is all there is
+            pass
+        return options
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        s = self.app.settings
+        try:
+            rate = int(self.query_one("#rate", Input).value)
+            silence = float(self.query_one("#silence", Input).value)
+            mock = float(self.query_one("#mock", Input).value)
+        except ValueError:
+            self.notify("Rate, silence and mock round length must be numbers.", severity="error")
+            return
+        settings = replace(
+            s,
+            speech=replace(s.speech, model=self.query_one("#model", Input).value.strip() or "tiny.en"),
+            voice=replace(s.voice, voice=self.query_one("#voice", Input).value.strip() or "en-us", rate=rate,
+                          mute=self.query_one("#mute", Switch).value),
+            audio=replace(s.audio, input_device=str(self.query_one("#input", Select).value),
+                          output_device=str(self.query_one("#output", Select).value)),
+            practice=replace(s.practice, silence_stop_s=silence, role=str(self.query_one("#role", Select).value),
+                             mock_round_min=mock),
+        )
+        try:
+            self.app.apply_settings(settings)
+        except Exception as exc:  # an unwritable config folder
+            self.notify(f"Could not save the settings: {exc}", severity="error")
+            return
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.app.pop_screen()
