@@ -57,6 +57,8 @@ _EDGE_DROP_DB = 3.0
 #: Speech spans about this much dynamic range; below speech level minus this is silence even
 #: in a recording whose pauses are digital zeros (which would make the percentile floor -inf).
 _DYNAMIC_RANGE_DB = 50.0
+#: Samples in the moving average that the level's high-pass subtracts (5 ms at 16 kHz).
+_HIGH_PASS = 80
 
 # --- Steadiness ---------------------------------------------------------------------------
 #: Window over which the spectrum must hold still: 150 ms is about two phones of fluent speech,
@@ -78,9 +80,14 @@ _MIN_FILLER_S = 0.3
 #: onset and a fading nasal, not so far as to run into the next word.
 _MAX_EDGE_S = 0.3
 
-# --- Pitch --------------------------------------------------------------------------------
-_F0_MIN_HZ, _F0_MAX_HZ = 50.0, 400.0
-_PITCH_WIN = 1024  # 64 ms: three periods of a low, creaky 50 Hz voice
+# --- Is it a voice, and is it an "um" ----------------------------------------------------
+#: Spread of the band levels around their tilt that marks formants (dB).
+_FORMANT_CONTRAST_DB = 2.0
+#: Effective number of bands holding the energy (inverse participation ratio): a tone is 1-1.5,
+#: the fillers in the eval clips 3.7-8.
+_MIN_EFFECTIVE_BANDS = 2.5
+#: How far (dB) the mid/low ratio must fall from the vowel to the tail to hear a closing "m".
+_NASAL_DROP_DB = 8.0
 
 # --- Words --------------------------------------------------------------------------------
 #: Longest plausible duration of a spoken word, from its letters: about the 90th percentile of
@@ -160,7 +167,7 @@ def _analyse(samples: np.ndarray, words: Sequence[Word],
     """The recovery itself; also returns the per-frame measures, for tests and tuning."""
     trace: dict[str, np.ndarray] = {}
     x = np.asarray(samples, dtype=np.float32).reshape(-1)
-    if len(x) < _PITCH_WIN:
+    if len(x) < _WIN + int(_MIN_FILLER_S * SAMPLE_RATE):
         return [], trace
     if regions is None:
         from coach.speech.vad import speech_regions
@@ -259,10 +266,6 @@ def _frame_levels(x: np.ndarray, n: int) -> np.ndarray:
     return 10 * np.log10(power + 1e-12)
 
 
-#: Samples in the moving average that the level's high-pass subtracts (5 ms).
-_HIGH_PASS = 80
-
-
 def _floor_and_speech_level(level: np.ndarray) -> tuple[float, float]:
     """Noise floor (quiet 10 % of frames) and speech level (loud 5 %), in dB."""
     floor, speech = np.percentile(level, [10, 95])
@@ -352,13 +355,6 @@ def _sounds_like_a_voice(bands: np.ndarray) -> bool:
     return float(residual.std()) >= _FORMANT_CONTRAST_DB and float(1 / np.sum(share ** 2)) >= _MIN_EFFECTIVE_BANDS
 
 
-#: Spread of the band levels around their tilt that marks formants (dB).
-_FORMANT_CONTRAST_DB = 2.0
-#: Effective number of bands holding the energy (inverse participation ratio): a tone is 1-1.5,
-#: the fillers in the eval clips 3.7-8.
-_MIN_EFFECTIVE_BANDS = 2.5
-
-
 def _closes_into_nasal(spectra: np.ndarray, loudness: np.ndarray) -> bool:
     """An "um": the sound ends in a murmur that keeps its low frequencies but lost the vowel's.
 
@@ -377,10 +373,6 @@ def _closes_into_nasal(spectra: np.ndarray, loudness: np.ndarray) -> bool:
     if len(tail) < 3:
         return False
     return float(np.percentile(ratio, 90) - np.median(tail)) >= _NASAL_DROP_DB
-
-
-#: How far (dB) the mid/low ratio must fall from the vowel to the tail to hear a closing "m".
-_NASAL_DROP_DB = 8.0
 
 
 # --- Time spans -----------------------------------------------------------------------------

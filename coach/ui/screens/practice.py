@@ -27,14 +27,14 @@ class PracticeScreen(Screen):
         Binding("escape", "leave", "Back"),
     ]
 
-    class Spoken(Message):
+    class Spoken(Message, bubble=False):
         """The question has been read aloud (or could not be)."""
 
         def __init__(self, problem: str | None) -> None:
             super().__init__()
             self.problem = problem
 
-    class Level(Message):
+    class Level(Message, bubble=False):
         """A microphone level reading; readings replace each other instead of queueing."""
 
         def __init__(self, dbfs: float) -> None:
@@ -44,20 +44,20 @@ class PracticeScreen(Screen):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, PracticeScreen.Level)
 
-    class Heard(Message):
+    class Heard(Message, bubble=False):
         """An utterance has been transcribed."""
 
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
 
-    class Analysed(Message):
+    class Analysed(Message, bubble=False):
         def __init__(self, analysis, audio: Path | None) -> None:
             super().__init__()
             self.analysis = analysis
             self.audio = audio
 
-    class Failed(Message):
+    class Failed(Message, bubble=False):
         def __init__(self, error: str) -> None:
             super().__init__()
             self.error = error

@@ -32,9 +32,11 @@ class SettingsScreen(Screen):
                 yield Label("Mute the voice")
                 yield Switch(s.voice.mute, id="mute")
                 yield Label("Microphone")
-                yield Select(self._devices("input"), value=s.audio.input_device, allow_blank=False, id="input")
+                yield Select(self._devices("input", s.audio.input_device), value=s.audio.input_device,
+                             allow_blank=False, id="input")
                 yield Label("Speaker")
-                yield Select(self._devices("output"), value=s.audio.output_device, allow_blank=False, id="output")
+                yield Select(self._devices("output", s.audio.output_device), value=s.audio.output_device,
+                             allow_blank=False, id="output")
                 yield Label("Stop after silence (s, 0 = never)")
                 yield Input(str(s.practice.silence_stop_s), id="silence", type="number")
                 yield Label("Role")
@@ -47,7 +49,7 @@ class SettingsScreen(Screen):
         yield Footer()
 
     @staticmethod
-    def _devices(kind: str) -> list[tuple[str, str]]:
+    def _devices(kind: str, current: str) -> list[tuple[str, str]]:
         options = [("System default", "")]
         try:
             import sounddevice
@@ -57,6 +59,8 @@ class SettingsScreen(Screen):
                     options.append((f"{index}: {device['name']}", str(index)))
         except Exception:  # no PortAudio or no audio system: the default is all there is
             pass
+        if current not in {value for _, value in options}:
+            options.append((f"{current} (not connected)", current))
         return options
 
     @on(Button.Pressed, "#save")

@@ -1,0 +1,111 @@
+"""End to end on a real audio path: a virtual sound server (tests/support/virtual_audio.sh)
+gives the app a microphone and a speaker; the app runs in its own process, as it would for a
+user, and a recorded answer is played into the microphone."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from coach.audio.files import load_audio
+from tests.conftest import REPO, eval_audio
+from tests.support import virtual_audio
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def sound_server():
+    env = virtual_audio.client_env() if virtual_audio.is_running() else virtual_audio.start()
+    yield env
+
+
+def _driver(answer, out, sound_env, extra=(), **kwargs):
+    env = {**os.environ, **sound_env}
+    return subprocess.Popen([sys.executable, "-m", "tests.drivers.practice_session", str(answer), str(out), *extra],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def test_question_is_spoken_and_answer_transcribed_live(sound_server, tmp_path, transcriber):
+    spoken = tmp_path / "speaker.wav"
+    capture = virtual_audio.record_speaker(str(spoken))
+    out = tmp_path / "result.json"
+    try:
+        driver = _driver(eval_audio("mfa_acoustic_spont"), out, sound_server)
+        stdout, stderr = driver.communicate(timeout=240)
+    finally:
+        virtual_audio.stop_recording(capture)
+    assert driver.returncode == 0, stderr[-3000:]
+    result = json.loads(out.read_text())
+    # The answer went through the microphone, the live transcriber and the analysis.
+    assert "acoustic corpus" in result["live_transcript"].lower()
+    assert "acoustic corpus" in result["transcript"].lower()
+    assert result["tips"].strip()
+    recording = load_audio(Path(result["audio"]))
+    assert recording.duration_s >= 26
+    # The question reached the speaker: transcribe what the speaker played.
+    heard = transcriber.transcribe(load_audio(spoken).samples).text.lower()
+    first_words = " ".join(result["question"].lower().split()[:4]).strip(",.?")
+    assert first_words in heard, (first_words, heard)
+
+
+def test_killed_mid_recording_leaves_a_file_the_next_start_recovers(sound_server, tmp_path, isolated_dirs):
+    driver = _driver(eval_audio("mfa_cold_spont"), tmp_path / "unused.json", sound_server, extra=("--kill",))
+    deadline = time.monotonic() + 180
+    path = None
+    while time.monotonic() < deadline:
+        line = driver.stdout.readline()
+        if line.startswith("RECORDING "):
+            path = Path(line.split(" ", 1)[1].strip())
+            break
+        if not line and driver.poll() is not None:
+            break
+    assert path is not None, driver.stderr.read()[-3000:]
+    time.sleep(1.0)
+    os.kill(driver.pid, signal.SIGKILL)
+    driver.wait()
+    # Playable: the header was rewritten after every block, so nothing but the last block is lost.
+    saved = load_audio(path)
+    assert saved.duration_s >= 6.0
+    assert path.with_name(path.name + ".recording.json").is_file()
+
+    recovered = subprocess.run(
+        [sys.executable, "-c", RECOVER_SCRIPT, str(path)], cwd=REPO, capture_output=True, text=True, timeout=180,
+        env={**os.environ, **sound_server})
+    assert recovered.returncode == 0, recovered.stderr[-3000:]
+    # The first seconds of the clip: "alright so this is the sick corpus ... i have a cold".
+    assert "this is the" in recovered.stdout.lower() and "cold" in recovered.stdout.lower()
+    assert not path.with_name(path.name + ".recording.json").exists()
+
+
+RECOVER_SCRIPT = """
+import asyncio, sys
+from coach.ui.app import make_app
+from coach.ui.screens.recovery import RecoveryScreen
+from coach.ui.screens.feedback import FeedbackScreen
+
+async def main():
+    app = make_app(speak=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(600):
+            if isinstance(app.screen, RecoveryScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, RecoveryScreen), type(app.screen)
+        await pilot.click("#analyse")
+        for _ in range(1200):
+            if isinstance(app.screen, FeedbackScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, FeedbackScreen)
+        print(app.screen.analysis.transcript)
+
+asyncio.run(main())
+"""
