@@ -111,3 +111,64 @@ def test_bad_config_is_reported_with_its_path(isolated_dirs):
     assert result.returncode == 2
     line = _one_clear_line(result)
     assert str(config) in line and "speech.model must be a str" in line
+
+
+def test_analyze_typed_text_has_null_timing():
+    text = ("At my last job our churn model was stale. My goal was to refresh it before renewals. "
+            "I rebuilt the features and retrained it weekly. Churn dropped by 12 percent.")
+    result = run_coach("analyze", "--text", text, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["duration_s"] is None and data["words"] is None and data["pace"] is None
+    assert data["star"]["present"] == {"situation": True, "task": True, "action": True, "result": True}
+    assert data["star"]["result_quantified"] is True
+    assert data["length"]["verdict"] == "short" and data["filler_rate"]["per_minute"] is None
+    for key in ("fillers", "hedges", "think_aloud", "tips", "strength", "scores", "follow_up"):
+        assert key in data
+
+
+def test_analyze_text_file_with_bank_question(tmp_path):
+    answer = tmp_path / "answer.md"
+    answer.write_text("Can I assume the data fits in memory? First I'd count words in a hash map. "
+                      "Second, a heap of size k is faster than sorting but uses more code. "
+                      "So overall, a hash map plus a heap.")
+    result = run_coach("analyze", str(answer), "--question-id", "ta-coding-approach-01", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["question_id"] == "ta-coding-approach-01" and data["star"] is None
+    rubric = data["think_aloud"]
+    assert rubric["clarifying_questions"] == ["Can I assume the data fits in memory?"]
+    assert rubric["signposting"] and rubric["summary_at_end"]
+    assert rubric["concepts_covered"] or rubric["concepts_missed"]
+
+
+def test_unknown_question_id_and_empty_text_are_clear_errors(tmp_path):
+    result = run_coach("analyze", "--text", "I did things.", "--question-id", "nope")
+    assert result.returncode == 2 and "There is no question 'nope'" in _one_clear_line(result)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("   \n")
+    result = run_coach("analyze", str(empty))
+    assert result.returncode == 2 and "is empty" in _one_clear_line(result)
+
+
+def test_questions_lists_and_filters():
+    result = run_coach("questions", "--role", "ML Research Scientist", "--kind", "think_aloud", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows and all(r["kind"] == "think_aloud" and "ML Research Scientist" in r["roles"] for r in rows)
+    everything = run_coach("questions")
+    assert len(everything.stdout.splitlines()) >= 150
+    assert run_coach("questions", "--category", "conflict").stdout.count("beh-conflict-") >= 9
+
+
+def test_users_own_question_file_is_used(isolated_dirs):
+    folder = isolated_dirs / "data" / "questions"
+    folder.mkdir(parents=True)
+    (folder / "mine.toml").write_text(
+        '[[question]]\nid = "my-01"\nkind = "behavioral"\ncategory = "conflict"\n'
+        'text = "Tell me about the time you argued about a metric."\n')
+    result = run_coach("questions", "--category", "conflict")
+    assert "my-01" in result.stdout
+    (folder / "broken.toml").write_text("[[question]\n")
+    result = run_coach("questions")
+    assert result.returncode == 2 and "broken.toml is not valid TOML" in _one_clear_line(result)

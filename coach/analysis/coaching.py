@@ -6,9 +6,8 @@ Works for spoken answers (word times known) and typed ones (timing fields are No
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from coach.analysis import star as star_module

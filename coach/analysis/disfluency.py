@@ -8,10 +8,13 @@ neighbouring tokens and punctuation. The conventions are in the README ("How ans
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from spacy.tokens import Doc, Token
+from typing import TYPE_CHECKING
 
 from coach.analysis.lexicon import FILLED_PAUSES
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from spacy.tokens import Doc, Span, Token
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+
 
 LABELS = ("situation", "task", "action", "result", "other")
 PARTS = ("situation", "task", "action", "result")

@@ -120,6 +120,25 @@ class CoachApp(App):
         yield SystemCommand("Settings", "Model, voice, microphone and practice settings", self.action_open_settings)
 
 
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives every thread that allocates its own heap arena; with a recorder, a live
+    transcriber and workers each touching model-sized buffers, the session grew by ~250 MB of
+    fragmentation over ten answers (measured: 717 MB with the default, under 500 MB with 2)."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        m_arena_max = -8  # from malloc.h
+        libc.mallopt(m_arena_max, arenas)
+    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
+        pass
+
+
 def make_app(settings: Settings | None = None, **kwargs) -> CoachApp:
     """The app factory the CLI and the tests share."""
+    limit_malloc_arenas()
     return CoachApp(settings, **kwargs)
