@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
+from coach.audio.files import load_audio
 from coach.errors import ModelError
 from coach.speech.models import resolve_model
 from coach.speech.transcriber import Transcriber
-from coach.audio.files import load_audio
 from tests.conftest import eval_audio
 
 

@@ -21,8 +21,8 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 SCRIPT = Path(__file__).resolve().with_name("virtual_audio.sh")
 
