@@ -57,7 +57,7 @@ def _in_half(item: dict, half: str) -> bool:
     return even if half == "tune" else not even
 
 
-def evaluate(show_errors: bool, half: str = "all") -> dict:
+def evaluate(show_errors: bool, half: str = "all", star_models: dict | None = None) -> dict:
     behavioral = [i for i in load("behavioral.jsonl") if _in_half(i, half)]
     think = [i for i in load("think_aloud.jsonl") if _in_half(i, half)]
     label_counts = {label: Counter() for label in LABELS}
@@ -75,7 +75,9 @@ def evaluate(show_errors: bool, half: str = "all") -> dict:
         for sentence in sentences:
             bounds.append((offset, offset + len(sentence) + 1))
             offset += len(sentence) + 1
-        coaching = coach_answer(TimedText(text), kind=item["kind"], concepts=item.get("expected_concepts"))
+        model = star_models.get(item["id"]) if star_models else None
+        coaching = coach_answer(TimedText(text), kind=item["kind"], concepts=item.get("expected_concepts"),
+                                star_model=model)
 
         for kind in ("fillers", "hedges"):
             found = [{"sentence": _sentence_of(p.start_char, bounds), "text": p.text}
@@ -178,10 +180,24 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="print every disagreement with the labels")
     parser.add_argument("--half", choices=["all", "tune", "holdout"], default="all",
                         help="tune: the even-numbered answers the rules were fitted on; holdout: the others")
+    parser.add_argument("--star", choices=["cv", "shipped", "rules"], default="cv",
+                        help="cv (default): each answer labelled by a STAR model trained without it; shipped: "
+                             "the model in the package (trained on all of this set, so optimistic); rules: "
+                             "the cue rules alone")
     args = parser.parse_args()
     nlp()
-    print(f"answers: {args.half}")
-    evaluate(args.errors, args.half)
+    models = None
+    if args.star == "cv":
+        from benchmarks.train_star import cross_validated_models
+
+        models = cross_validated_models()
+    elif args.star == "rules":
+        from coach.analysis import star
+
+        star.default_model.cache_clear()
+        star.MODEL_PATH = star.MODEL_PATH.with_name("no-model.json")
+    print(f"answers: {args.half}; STAR labels: {args.star}")
+    evaluate(args.errors, args.half, models)
 
 
 if __name__ == "__main__":

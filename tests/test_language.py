@@ -141,3 +141,26 @@ def test_typed_answer_has_no_timing():
     coaching = coach_answer(TimedText(COMPLETE))
     assert coaching.filler_rate["per_minute"] is None
     assert coaching.length.estimated and coaching.star["time_s"] is None
+
+
+def test_shipped_star_model_loads_and_is_used():
+    from coach.analysis import star
+
+    model = star.default_model()
+    assert model is not None and set(model.classes) == set(star.LABELS)
+    doc = nlp()(COMPLETE)
+    assert [label for _, label in star.label_sentences(doc)] == [
+        label for _, label in star.label_sentences(doc, model)]
+
+
+@pytest.mark.slow
+def test_star_labeller_cross_validated_quality():
+    """Each devset answer labelled by a model trained without it: the issue's bar is 0.80."""
+    from sklearn.metrics import f1_score
+
+    from benchmarks.train_star import cross_validated_models, examples
+
+    rows, labels, groups = examples()
+    models = cross_validated_models()
+    predicted = [models[g].predict([row])[0] for row, g in zip(rows, groups)]
+    assert f1_score(labels, predicted, average="macro") >= 0.80

@@ -93,6 +93,7 @@ def coach_answer(
     audio_fillers: list[Phrase] | None = None,
     concepts: list[str] | None = None,
     follow_ups: list[str] | None = None,
+    star_model: star_module.LabelModel | None = None,
 ) -> Coaching:
     doc = parse(text)
     words = [t for t in doc if not t.is_punct and not t.is_space]
@@ -112,7 +113,7 @@ def coach_answer(
         "per_minute": round(len(fillers) / minutes, 2) if minutes and not estimated else None,
     }
 
-    labelled = star_module.label_sentences(doc)
+    labelled = star_module.label_sentences(doc, star_model)
     star = _star_summary(labelled, text) if kind == "behavioral" else None
     think = rubric(doc, concepts, longest_silence_s) if kind == "think_aloud" else None
     repeated = repeated_phrases(doc)

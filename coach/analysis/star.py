@@ -8,8 +8,11 @@ tie-breaker. The cues are listed in the README ("How answers are judged").
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -110,10 +113,95 @@ def is_lesson(text: str) -> bool:
     return bool(_LESSON.search(text))
 
 
-def label_sentences(doc: Doc) -> list[tuple[Span, str]]:
-    sentences = [s for s in doc.sents if any(not t.is_punct for t in s)]
+def spoken_sentences(doc: Doc) -> list[Span]:
+    return [s for s in doc.sents if any(not t.is_punct for t in s)]
+
+
+def label_sentences(doc: Doc, model: LabelModel | None = None) -> list[tuple[Span, str]]:
+    """Label every sentence: with the trained model when it ships, else with the cue rules."""
+    sentences = spoken_sentences(doc)
     total = len(sentences)
-    return [(sentence, _label(sentence, i, total)) for i, sentence in enumerate(sentences)]
+    model = model or default_model()
+    if model is None:
+        return [(sentence, _label(sentence, i, total)) for i, sentence in enumerate(sentences)]
+    labels = model.predict([sentence_features(sentence, i, total) for i, sentence in enumerate(sentences)])
+    return list(zip(sentences, labels))
+
+
+_CUES = {
+    "task": _TASK, "result": _RESULT, "strong_result": _STRONG_RESULT, "situation": _SITUATION,
+    "finding": _FINDING, "lesson": _LESSON, "closing": _CLOSING, "preamble": _PREAMBLE, "reflection": _REFLECTION,
+}
+
+
+def sentence_features(sentence: Span, index: int, total: int) -> dict[str, float]:
+    """What the trained labeller sees: the rule scorer's verdict and cues, the sentence's place in
+    the answer, its main verb, subject and tense, whether it carries a magnitude, and its words."""
+    text = sentence.text
+    position = index / max(1, total - 1)
+    root = sentence.root
+    subject = _subject(root)
+    features: dict[str, float] = {
+        "position": position, "position^2": position**2, "first": float(index == 0),
+        "last": float(index == total - 1), "rule=" + _label(sentence, index, total): 1.0,
+        "root_tag=" + root.tag_: 1.0, "root_lemma=" + root.lemma_.lower(): 1.0,
+        "subject=" + (subject.lower_ if subject is not None else "none"): 1.0,
+        "magnitude": float(_has_magnitude(sentence)), "past_action": float(_has_main_past_action(sentence)),
+    }
+    for name, pattern in _CUES.items():
+        if pattern.search(text):
+            features["cue=" + name] = 1.0
+    for token in sentence:
+        if token.is_alpha:
+            key = "word=" + token.lemma_.lower()
+            features[key] = features.get(key, 0.0) + 1.0
+    return features
+
+
+class LabelModel:
+    """A multinomial logistic regression over :func:`sentence_features`, stored as plain JSON
+    (trained by benchmarks/train_star.py on tests/devset) and applied with numpy."""
+
+    def __init__(self, classes: list[str], vocabulary: dict[str, int], weights, bias) -> None:
+        import numpy as np
+
+        self.classes = classes
+        self.vocabulary = vocabulary
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float32)
+
+    @classmethod
+    def load(cls, path: Path) -> LabelModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["classes"], data["vocabulary"], data["weights"], data["bias"])
+
+    def save(self, path: Path, **metadata) -> None:
+        data = {"classes": self.classes, "vocabulary": self.vocabulary,
+                "weights": [[round(float(w), 4) for w in row] for row in self.weights],
+                "bias": [round(float(b), 4) for b in self.bias], **metadata}
+        path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+
+    def predict(self, rows: list[dict[str, float]]) -> list[str]:
+        import numpy as np
+
+        if not rows:
+            return []
+        matrix = np.zeros((len(rows), len(self.vocabulary)), dtype=np.float32)
+        for r, row in enumerate(rows):
+            for name, value in row.items():
+                column = self.vocabulary.get(name)
+                if column is not None:
+                    matrix[r, column] = value
+        scores = matrix @ self.weights.T + self.bias
+        return [self.classes[i] for i in scores.argmax(axis=1)]
+
+
+MODEL_PATH = Path(__file__).with_name("star_model.json")
+
+
+@cache
+def default_model() -> LabelModel | None:
+    return LabelModel.load(MODEL_PATH) if MODEL_PATH.is_file() else None
 
 
 def _label(sentence: Span, index: int, total: int) -> str:
