@@ -103,7 +103,7 @@ def render(analysis: AnswerAnalysis, width: int = 60) -> RenderableType:
         parts += [Text.assemble(("Strength: ", "bold green"), coaching.strength)]
         if coaching.follow_up:
             parts += [Text.assemble(("Next question: ", "bold cyan"), (coaching.follow_up, "italic"))]
-    parts += [Text(""), Text("Transcript", style="bold"), _highlighted(analysis)]
+    parts += [Text(""), Text("Transcript", style="bold"), highlighted_transcript(analysis)]
     return Group(*parts)
 
 
@@ -135,30 +135,17 @@ def _rubric_table(rubric) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
+    from coach.analysis.think_aloud import checklist
+
     table = Table.grid(padding=(0, 2))
     table.add_column()
     table.add_column()
-
-    def mark(ok: bool) -> Text:
-        return Text("✓", "green") if ok else Text("✗", "red")
-
-    table.add_row(mark(bool(rubric.clarifying_questions)),
-                  f"clarifying questions: {len(rubric.clarifying_questions)}")
-    table.add_row(mark(rubric.assumptions_stated), "assumptions stated")
-    table.add_row(mark(rubric.signposting), "structure announced")
-    table.add_row(mark(rubric.tradeoffs_discussed), "trade-offs with both sides")
-    table.add_row(mark(rubric.summary_at_end), "summary at the end")
-    total = len(rubric.concepts_covered) + len(rubric.concepts_missed)
-    if total:
-        table.add_row(mark(not rubric.concepts_missed),
-                      f"concepts {len(rubric.concepts_covered)}/{total}"
-                      + (f"; missed: {', '.join(rubric.concepts_missed)}" if rubric.concepts_missed else ""))
-    if rubric.longest_silence_s is not None:
-        table.add_row(mark(rubric.longest_silence_s <= 5), f"longest silence {rubric.longest_silence_s:.1f} s")
+    for ok, line in checklist(rubric):
+        table.add_row(Text("✓", "green") if ok else Text("✗", "red"), line)
     return table
 
 
-def _highlighted(analysis: AnswerAnalysis):
+def highlighted_transcript(analysis: AnswerAnalysis):
     """The transcript with fillers (red) and hedges (yellow) marked."""
     from rich.text import Text
 

@@ -224,7 +224,8 @@ def _scores(kind, star, think: ThinkAloudRubric | None, filler_rate, hedge_count
                  think.tradeoffs_discussed, think.summary_at_end]
         scores["reasoning"] = _clamp(20 * sum(flags))
         total = len(think.concepts_covered) + len(think.concepts_missed)
-        scores["coverage"] = _clamp(100 * len(think.concepts_covered) / total) if total else 100
+        if total:  # without expected concepts (a free-form question) there is nothing to cover
+            scores["coverage"] = _clamp(100 * len(think.concepts_covered) / total)
     return scores
 
 

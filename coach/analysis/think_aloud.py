@@ -24,6 +24,24 @@ class ThinkAloudRubric:
     longest_silence_s: float | None = None
 
 
+def checklist(rubric: ThinkAloudRubric) -> list[tuple[bool, str]]:
+    """The rubric as (passed, line) pairs, the same in the report and the TUI."""
+    rows = [
+        (bool(rubric.clarifying_questions), f"clarifying questions: {len(rubric.clarifying_questions)}"),
+        (rubric.assumptions_stated, "assumptions stated"),
+        (rubric.signposting, "structure announced"),
+        (rubric.tradeoffs_discussed, "a trade-off with both sides"),
+        (rubric.summary_at_end, "summary at the end"),
+    ]
+    total = len(rubric.concepts_covered) + len(rubric.concepts_missed)
+    if total:
+        missed = f"; missed: {', '.join(rubric.concepts_missed)}" if rubric.concepts_missed else ""
+        rows.append((not rubric.concepts_missed, f"concepts {len(rubric.concepts_covered)}/{total}{missed}"))
+    if rubric.longest_silence_s is not None:
+        rows.append((rubric.longest_silence_s <= 5, f"longest silence {rubric.longest_silence_s:.1f} s"))
+    return rows
+
+
 _TO_INTERVIEWER = re.compile(
     r"\b(you|your|can i assume|should i|may i|could i|do we|are we|is it|is there|does it|is the|are the|will we|"
     r"would it|do i|am i|can we|should we|is this|what's the|what is the|how (many|much|big|often|fast)|which)\b",

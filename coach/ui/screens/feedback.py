@@ -88,25 +88,10 @@ class FeedbackScreen(Screen):
         return line
 
     def _rubric(self) -> str:
-        rubric = self.analysis.coaching.think_aloud
+        from coach.analysis.think_aloud import checklist
 
-        def mark(ok: bool) -> str:
-            return "[green]✓[/]" if ok else "[red]✗[/]"
-
-        total = len(rubric.concepts_covered) + len(rubric.concepts_missed)
-        lines = [
-            f"{mark(bool(rubric.clarifying_questions))} clarifying questions: {len(rubric.clarifying_questions)}",
-            f"{mark(rubric.assumptions_stated)} assumptions stated",
-            f"{mark(rubric.signposting)} structure announced",
-            f"{mark(rubric.tradeoffs_discussed)} a trade-off with both sides",
-            f"{mark(rubric.summary_at_end)} summary at the end",
-        ]
-        if total:
-            lines.append(f"{mark(not rubric.concepts_missed)} concepts {len(rubric.concepts_covered)}/{total}"
-                         + (f"; missed: {', '.join(rubric.concepts_missed)}" if rubric.concepts_missed else ""))
-        if rubric.longest_silence_s is not None:
-            lines.append(f"{mark(rubric.longest_silence_s <= 5)} longest silence {rubric.longest_silence_s:.1f} s")
-        return "\n".join(lines)
+        return "\n".join(f"{'[green]✓[/]' if ok else '[red]✗[/]'} {line}"
+                         for ok, line in checklist(self.analysis.coaching.think_aloud))
 
     def _scores(self) -> str:
         parts = []
@@ -116,9 +101,9 @@ class FeedbackScreen(Screen):
         return "[b]Scores[/] " + " · ".join(parts)
 
     def _transcript(self) -> Text:
-        from coach.report import _highlighted
+        from coach.report import highlighted_transcript
 
-        return _highlighted(self.analysis)
+        return highlighted_transcript(self.analysis)
 
     def action_answer_follow_up(self) -> None:
         follow_up = self.analysis.coaching.follow_up
