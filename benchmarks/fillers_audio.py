@@ -20,6 +20,11 @@ How a found filler counts (the same rules the tests use, see score_clip):
 * The three filler-free clips: every filler found is false.
 WER is computed on Whisper's normalised text (which drops "um"/"uh" on both sides), so it
 measures the words, not the fillers.
+
+Run to run: decoding is greedy (beam 1) and repeats exactly, except where faster-whisper's
+temperature fallback samples: without a prompt, the runs of "uh uh uh" in mfa_elicited_fillers
+trip the compression-ratio check (tiny.en: the last segment only; base: the first 30 s window,
+which it sometimes drops entirely), so "base default" varies between runs (16-24 matched seen).
 """
 
 from __future__ import annotations
@@ -110,6 +115,9 @@ class ClipScore:
     matched: int
     false: int
     missed: list[tuple[float, float]] = field(default_factory=list)
+    #: Recovered (audio) fillers matched to an aligned "uh"/"um", and how many carry its label.
+    labelled: int = 0
+    labels_right: int = 0
 
     @property
     def false_per_min(self) -> float:
@@ -151,12 +159,18 @@ def score_clip(clip: str, samples: np.ndarray, fillers, regions=None) -> ClipSco
             score.false += max(0, found - expected)
         return score
     references = reference_intervals(clip, samples, regions)
+    labels = {(i.start, i.end): i.label for i in evaldata.alignment(clip)} if clip in evaldata.ALIGNED else {}
     mids = [(f.start + f.end) / 2 for f in fillers]
     candidates = [[j for j, m in enumerate(mids) if a - TOLERANCE_S <= m <= b + TOLERANCE_S] for a, b in references]
     match = _max_matching(candidates)
     score.matched = len(match)
     score.false = len(fillers) - len(match)
     score.missed = [references[i] for i in range(len(references)) if i not in match.values()]
+    for found, ref in match.items():
+        label = labels.get(references[ref])
+        if fillers[found].source == "audio" and label in ("uh", "um"):
+            score.labelled += 1
+            score.labels_right += fillers[found].text == label
     return score
 
 
@@ -314,6 +328,10 @@ def main() -> None:
               f"{run.wer:6.3f} {lj:7.3f} {sum(s.from_words for s in mfa):6d} {sum(s.from_audio for s in mfa):6d} "
               f"{matched:8d} {matched / ref:7.0%} {sum(s.false for s in mfa):6d} "
               f"{sum(s.false for s in clean) / clean_min:10.2f} {ms_per_min if audio else 0:7.1f}")
+    labelled = [(sum(s.labelled for s in scores), sum(s.labels_right for s in scores))
+                for _, audio, scores, _ in rows if audio]
+    print(f"\num/uh labels of recovered fillers matched to an aligned filler: "
+          f"{sum(r for _, r in labelled)} of {sum(n for n, _ in labelled)} agree with the alignment (all settings)")
     _print_speed(clips["ljspeech_LJ001_0001-0032"], rows)
 
 

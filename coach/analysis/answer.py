@@ -94,7 +94,7 @@ def transcriber_for(settings: Settings, model: str | None = None) -> Transcriber
     speech = settings.speech
     choice = resolve_model(model or speech.model, settings.models_dirs, settings.data_dir / "models")
     return Transcriber(choice, compute_type=speech.compute_type, cpu_threads=speech.cpu_threads,
-                       language=speech.language)
+                       language=speech.language, initial_prompt=speech.initial_prompt)
 
 
 def analyse_file(

@@ -1,14 +1,28 @@
 """Filled pauses ("um", "uh"): the ones Whisper kept, and the ones recovered from the audio.
 
 Whisper was trained on cleaned transcripts and drops most filled pauses. What is left behind
-is sound that no word accounts for: a sustained, voiced, spectrally steady vowel (often closing
-into a nasal), 0.3 s or longer, where voice activity hears speech. This module finds such
-stretches with plain numpy signal processing, and only in the audio that the words do not
-already explain, so it costs a few milliseconds per minute of answer.
+is sound that no word accounts for: a held vowel (often closing into a hum), 0.3 s or longer,
+next to where voice activity hears speech. This module finds such stretches with plain numpy
+(no scipy), and computes spectra only where the words leave loud sound unexplained, so an
+answer of two minutes costs some tens of milliseconds.
+
+What makes a stretch a filled pause, measured every 10 ms:
+* loud: well above the noise floor and within 20 dB of the speaker's loud frames;
+* sonorant: far more energy below 1 kHz than above 2.5 kHz (not breath, hiss or a fricative);
+* steady: the spectral envelope (20 mel bands, gain removed, noise subtracted) holds still
+  over 150 ms, which a word's changing phones do not: the measure of stable formants and low
+  spectral flux;
+* a voice: the mean spectrum has formant peaks (not a smooth noise) spread over many bands
+  (not a tone).
+Pitch is deliberately not required: fillers are often creaky (in the eval clips, one of the
+recovered fillers has a periodic pitch in only 6 % of its frames), and the envelope measures
+above do not depend on it.
 
 Whisper's word timestamps are often stretched over a dropped filler (the next word's start
-pulled back over the "uh", or the previous word's end pushed over it). A word that lasts much
-longer than its letters can justify is therefore not trusted to cover its whole span.
+pulled back over the "uh", or the previous word's end pushed over it), and its edges are off
+by a tenth of a second or more. So a word is trusted to cover only its middle, a word that
+lasts much longer than its letters justify is not trusted at all, and a sound that reaches
+into a word counts only if the word still has room for itself on one side of it.
 """
 
 from __future__ import annotations
@@ -59,6 +73,7 @@ _EDGE_DROP_DB = 3.0
 _DYNAMIC_RANGE_DB = 50.0
 #: Samples in the moving average that the level's high-pass subtracts (5 ms at 16 kHz).
 _HIGH_PASS = 80
+_BLOCK = 32  # samples summed at a time for frame energies; divides both _HOP and _WIN
 
 # --- Steadiness ---------------------------------------------------------------------------
 #: Window over which the spectrum must hold still: 150 ms is about two phones of fluent speech,
@@ -76,8 +91,7 @@ _BRIDGE_FRAMES = 4
 #: A steady core at least this long (s); with its edges the sound must then reach _MIN_FILLER_S.
 _MIN_CORE_S = 0.2
 _MIN_FILLER_S = 0.3
-#: The edges around a core are followed at most this far (s) each way: far enough for the
-#: onset and a fading nasal, not so far as to run into the next word.
+#: The edges around a core (onset, fading hum) are followed at most this far (s) each way.
 _MAX_EDGE_S = 0.3
 
 # --- Is it a voice, and is it an "um" ----------------------------------------------------
@@ -145,19 +159,20 @@ def recover_filled_pauses(samples: np.ndarray, words: Sequence[Word],
                           regions: Sequence[SpeechRegion] | None = None) -> list[Filler]:
     """Filled pauses Whisper left out, found in the sound that no word explains.
 
-    A stretch counts when it is loud, sonorant and spectrally steady for at least
-    0.2 s, lasts 0.3 s or longer with its edges, lies in or next to voice activity, and is not
-    inside a word whose timing can be trusted (a word is not trusted over its whole span when
-    it lasts much longer than its letters justify, since Whisper stretches words over dropped
-    fillers; the word must still fit beside the filler).
+    A stretch counts when it is loud, sonorant and spectrally steady for at least 0.2 s (a
+    vowel and the hum of an "um" together), lasts 0.3 s or longer with its fading edges, has
+    the spectrum of a voice, lies within 0.5 s of voice activity, does not overlap the trusted
+    middle of a word, and leaves every word it reaches into room for itself on one side.
 
     Args:
         samples: 16 kHz mono float32 audio of the answer.
         words: the transcript's timed words (fillers among them are left alone).
-        regions: voice activity for ``samples``; computed with Silero when not given.
+        regions: voice activity for ``samples``; computed with Silero when not given (which
+            costs far more than the rest: pass the regions the pipeline already has).
 
     Returns:
-        Fillers with source "audio" and text "um" when the sound closes into a nasal, else "uh".
+        Fillers with source "audio", in order, with text "um" when the sound closes into a
+        hum, else "uh".
     """
     return _analyse(samples, words, regions)[0]
 
@@ -193,7 +208,8 @@ def _analyse(samples: np.ndarray, words: Sequence[Word],
     spans = [(a, b) for a, b in _runs(candidate) if (b - a) * _FRAME_S >= _MIN_CORE_S]
     if not spans:
         return [], trace
-    context = _STEADY_WINDOW // 2 + 1
+    # Context for the steadiness window, and room for the edges a core may grow.
+    context = _STEADY_WINDOW // 2 + 1 + int(round(_MAX_EDGE_S / _FRAME_S))
     wanted = np.zeros(n, bool)
     for a, b in spans:
         wanted[max(0, a - context):min(n, b + context)] = True
@@ -224,13 +240,17 @@ def _analyse(samples: np.ndarray, words: Sequence[Word],
 
     fillers: list[Filler] = []
     taken: list[tuple[float, float]] = []
-    cores = [(a, b) for a, b in _runs(steady) if (b - a) * _FRAME_S >= _MIN_CORE_S]
+    min_core = int(round(_MIN_CORE_S / _FRAME_S))
+    cores = [(a, b) for a, b in _join_held_sounds(_runs(steady), snr, trusted)
+             if np.count_nonzero(steady[a:b]) >= min_core]
+    # The edges are where the sound fades in and out: still nearly loud enough, not a word.
+    fading = (snr >= -_EDGE_DROP_DB) & ~trusted
     previous_end = 0
     half_hop = _FRAME_S / 2
     for i, (a, b) in enumerate(cores):
         # The edges never reach into the filler before or the steady core after.
         next_start = cores[i + 1][0] if i + 1 < len(cores) else n
-        start, end = _edges(a, b, snr, trusted, previous_end, next_start)
+        start, end = _edges(a, b, fading, previous_end, next_start)
         if (end - start) * _FRAME_S < _MIN_FILLER_S:
             continue
         t0, t1 = float(times[start] - half_hop), float(times[end - 1] + half_hop)
@@ -260,9 +280,13 @@ def _frame_levels(x: np.ndarray, n: int) -> np.ndarray:
     half = _HIGH_PASS // 2
     sums = np.concatenate(([0.0], np.cumsum(np.pad(x, half), dtype=np.float64)))
     high = x - (sums[_HIGH_PASS:_HIGH_PASS + len(x)] - sums[: len(x)]) / _HIGH_PASS
-    squares = np.concatenate(([0.0], np.cumsum(high ** 2)))
-    starts = np.arange(n) * _HOP
-    power = (squares[starts + _WIN] - squares[starts]) / _WIN
+    # Energy per 2 ms block, then exact frame sums from the blocks' running sum: a running sum
+    # over every sample would cost as much as all the rest.
+    blocks = len(x) // _BLOCK
+    energy = np.einsum("ij,ij->i", *(2 * [high[: blocks * _BLOCK].reshape(blocks, _BLOCK)]))
+    sums = np.concatenate(([0.0], np.cumsum(energy)))
+    starts = np.arange(n) * (_HOP // _BLOCK)
+    power = (sums[starts + _WIN // _BLOCK] - sums[starts]) / _WIN
     return 10 * np.log10(power + 1e-12)
 
 
@@ -392,15 +416,35 @@ def _bridge(mask: np.ndarray, gap: int) -> np.ndarray:
     return out
 
 
-def _edges(a: int, b: int, snr: np.ndarray, trusted: np.ndarray, lowest: int, highest: int) -> tuple[int, int]:
-    """Widen a steady core to the whole sound: while it stays near the loudness a filler needs,
-    is not a trusted word, within [lowest, highest), and at most _MAX_EDGE_S each way."""
+def _join_held_sounds(cores: list[tuple[int, int]], snr: np.ndarray, trusted: np.ndarray) -> list[tuple[int, int]]:
+    """Join steady stretches that follow each other without a break in the sound.
+
+    "um" is two held sounds, a vowel and then a hum; between them the spectrum moves for
+    about one steadiness window. With no dip in loudness and no trusted word in between, they
+    are one sound, and their steady parts together make its core.
+    """
+    joined: list[tuple[int, int]] = []
+    for a, b in cores:
+        if joined:
+            pa, pb = joined[-1]
+            between = slice(pb, a)
+            if (a - pb <= _STEADY_WINDOW and bool(np.all(snr[between] >= -_EDGE_DROP_DB))
+                    and not bool(trusted[between].any())):
+                joined[-1] = (pa, b)
+                continue
+        joined.append((a, b))
+    return joined
+
+
+def _edges(a: int, b: int, allowed: np.ndarray, lowest: int, highest: int) -> tuple[int, int]:
+    """Widen the core [a, b) over ``allowed`` frames, within [lowest, highest) and at most
+    _MAX_EDGE_S each way."""
     limit = int(round(_MAX_EDGE_S / _FRAME_S))
     start = a
-    while start > lowest and a - start < limit and snr[start - 1] >= -_EDGE_DROP_DB and not trusted[start - 1]:
+    while start > lowest and a - start < limit and allowed[start - 1]:
         start -= 1
     end = b
-    while end < highest and end - b < limit and snr[end] >= -_EDGE_DROP_DB and not trusted[end]:
+    while end < highest and end - b < limit and allowed[end]:
         end += 1
     return start, end
 
@@ -412,10 +456,11 @@ def _letters(text: str) -> int:
 def _word_cover(words: Sequence[Word], times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Frames a word surely covers, and for the other frames under a word, that word's index.
 
-    Whisper's word edges are off by a few hundred milliseconds around a dropped filler, so a
-    word surely covers only its middle: _WORD_EDGE_S less at each end (never less than the time
-    the word needs). A stretched word (longer than its letters justify) surely covers nothing:
-    the filler may be anywhere in it. Filled-pause words are left to themselves entirely.
+    Whisper's word edges are often a tenth of a second or more into a dropped filler, so a
+    word surely covers only its middle: _WORD_EDGE_S less at each end, never leaving less than
+    the word's typical duration. A stretched word (longer than its letters justify) surely
+    covers nothing: the filler may be anywhere in it. The sound under a filled-pause word is
+    accounted for already, so all of it is trusted.
     """
     trusted = np.zeros(len(times), bool)
     owner = np.full(len(times), -1)

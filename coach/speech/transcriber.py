@@ -38,11 +38,13 @@ class Transcriber:
     """Loads its model on first use and transcribes 16 kHz mono samples into timed words."""
 
     def __init__(self, model: ModelChoice, compute_type: str = "int8", cpu_threads: int = 0,
-                 language: str = "en") -> None:
+                 language: str = "en", initial_prompt: str | None = None) -> None:
         self.model = model
         self.compute_type = compute_type
         self.cpu_threads = cpu_threads
         self.language = language
+        #: Used when :meth:`transcribe` is given no prompt of its own.
+        self.initial_prompt = initial_prompt or None
         #: Seconds loading took in this process (0 while the model is not loaded yet).
         self.load_seconds = 0.0
 
@@ -109,8 +111,11 @@ class Transcriber:
             language=self.language,
             beam_size=1,
             word_timestamps=True,
-            initial_prompt=initial_prompt,
+            initial_prompt=initial_prompt if initial_prompt is not None else self.initial_prompt,
             condition_on_previous_text=False,
+            # No sampling fallback: "uh uh uh" trips the repetition check, and sampled retries made
+            # the same answer transcribe differently from run to run (and base drop whole windows).
+            temperature=0.0,
         )
         words: list[Word] = []
         for segment in segments:  # a lazy generator: decoding happens as we iterate
