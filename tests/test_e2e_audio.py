@@ -105,6 +105,7 @@ async def main():
                 break
             await pilot.pause(0.05)
         assert isinstance(app.screen, FeedbackScreen)
+        await pilot.pause(0.2)
         print(app.screen.analysis.transcript)
 
 asyncio.run(main())

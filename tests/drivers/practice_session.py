@@ -56,6 +56,9 @@ async def run(answer: Path, out: Path, kill: bool) -> None:
         await pilot.press("space")
         await wait(lambda: isinstance(app.screen, FeedbackScreen))
         timeline["feedback"] = time.monotonic()
+        # Let the new screen finish mounting: Textual's Header fails if the app exits while its
+        # first title update is still queued.
+        await pilot.pause(0.2)
         feedback = app.screen
         result = {
             "question": practice.asked,
