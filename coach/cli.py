@@ -201,5 +201,12 @@ def doctor() -> None:
     sys.exit(1 if failed else 0)
 
 
+from coach.commands.history import register as _register_history  # noqa: E402
+from coach.commands.stories import register as _register_stories  # noqa: E402
+
+_register_history(cli)
+_register_stories(cli)
+
+
 def main() -> None:
     cli(prog_name="coach")

@@ -24,6 +24,18 @@ _SPEAKING_DBFS = -42.0
 _MIN_SPOKEN_S = 1.0
 
 
+def question_for_story(story) -> Question:
+    """A rehearsal prompt for a story from the library: told as the answer to a behavioral
+    question about it, with the two-minute target of a full telling."""
+    competency = story.competencies[0] if story.competencies else "impact"
+    return Question(
+        id=f"story-{story.id}", kind="behavioral", category=competency, competencies=tuple(story.competencies),
+        roles=tuple(story.roles), target_s=120.0,
+        text=f"Tell me about {story.title[0].lower() + story.title[1:] if story.title else 'your story'}.",
+        follow_ups=("What would you do differently?",), concepts=(), source=str(story.path or ""),
+    )
+
+
 def context_for(question: Question) -> QuestionContext:
     return QuestionContext(text=question.text, kind=question.kind, target_s=question.target_s,  # type: ignore[arg-type]
                            concepts=question.concepts, follow_ups=question.follow_ups, question_id=question.id)

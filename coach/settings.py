@@ -102,6 +102,8 @@ class Settings:
     practice: PracticeSettings = field(default_factory=PracticeSettings)
     #: Where recordings, history, stories and assembled models are kept.
     data_dir: Path = field(default_factory=lambda: default_data_dir())
+    #: The story library folder; None means <data_dir>/stories.
+    stories_dir: Path | None = None
     #: Where the file was read from (None when no file exists).
     source: Path | None = None
 
@@ -163,16 +165,16 @@ def load_settings(path: Path | None = None) -> Settings:
 def _from_mapping(raw: dict[str, Any], path: Path) -> Settings:
     changes: dict[str, Any] = {"source": path}
     for key, value in raw.items():
-        if key == "data_dir":
+        if key in ("data_dir", "stories_dir"):
             if not isinstance(value, str):
-                raise ConfigError(f"In {path}, data_dir must be a string path.")
-            changes["data_dir"] = Path(value).expanduser()
+                raise ConfigError(f"In {path}, {key} must be a string path.")
+            changes[key] = Path(value).expanduser()
         elif key in _SECTIONS:
             if not isinstance(value, dict):
                 raise ConfigError(f"In {path}, [{key}] must be a table.")
             changes[key] = _section(_SECTIONS[key], value, key, path)
         else:
-            raise ConfigError(f"In {path}, unknown setting {key!r}; known: data_dir, {', '.join(_SECTIONS)}.")
+            raise ConfigError(f"In {path}, unknown setting {key!r}; known: data_dir, stories_dir, {', '.join(_SECTIONS)}.")
     return replace(Settings(), **changes)
 
 
@@ -202,6 +204,8 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     data: dict[str, Any] = {}
     if settings.data_dir != default_data_dir() and not os.environ.get("COACH_DATA_DIR"):
         data["data_dir"] = str(settings.data_dir)
+    if settings.stories_dir is not None:
+        data["stories_dir"] = str(settings.stories_dir)
     for name in _SECTIONS:
         data[name] = {f.name: getattr(getattr(settings, name), f.name) for f in fields(_SECTIONS[name])}
     path.parent.mkdir(parents=True, exist_ok=True)

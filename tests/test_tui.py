@@ -189,3 +189,31 @@ def test_snapshot_feedback(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(_settings()), terminal_size=(120, 48), run_before=answer)
+
+
+async def test_practice_shows_matching_stories_and_rehearsal_compares_with_the_draft():
+    from coach.ui.screens.feedback import FeedbackScreen
+    from coach.ui.screens.practice import PracticeScreen
+    from coach.ui.screens.stories import StoryLibraryScreen
+
+    app = make_app(_settings())
+    async with app.run_test(size=(120, 45)) as pilot:
+        await pilot.press("enter")  # a behavioral question: the library's best stories are shown
+        await _wait_for(pilot, lambda: "Stories that fit" in str(app.screen.query_one("#stories").render()))
+        await pilot.press("escape")
+        await pilot.press("l")
+        await _wait_for(pilot, lambda: isinstance(app.screen, StoryLibraryScreen) and app.screen.current is not None)
+        story = app.screen.current
+        await pilot.press("ctrl+e")
+        await _wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
+        assert story.title in str(app.screen.query_one("#meta").render())
+        await pilot.press("t")
+        await pilot.pause()
+        # Tell only the situation and the action of the draft.
+        app.screen.query_one("#answer").text = f"{story.sections['situation']} {story.sections['action']}"
+        await pilot.press("ctrl+s")
+        await _wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
+        await _wait_for(pilot, lambda: "Comparing" not in str(app.screen.query_one("#rehearsal").render()))
+        notes = str(app.screen.query_one("#rehearsal").render()).lower()
+        assert "result" in notes
+        await pilot.pause(0.2)

@@ -101,6 +101,10 @@ class CoachApp(App):
             self.load_models()
         self.notify(f"Saved to {path}", title="Settings")
 
+    def measured_wpm(self) -> float | None:
+        """The user's own pace from their history, for estimating how long a story takes to tell."""
+        return None
+
     def action_open_settings(self) -> None:
         from coach.ui.screens.settings import SettingsScreen
 

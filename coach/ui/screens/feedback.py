@@ -27,8 +27,9 @@ class FeedbackScreen(Screen):
         Binding("escape", "home", "Home"),
     ]
 
-    def __init__(self, question: Question, analysis, audio: Path | None, *, mock=None) -> None:
+    def __init__(self, question: Question, analysis, audio: Path | None, *, mock=None, story=None) -> None:
         super().__init__()
+        self.story = story
         self.question = question
         self.analysis = analysis
         self.audio = audio
@@ -57,6 +58,9 @@ class FeedbackScreen(Screen):
             if coaching.think_aloud is not None:
                 yield Static("[b]Reasoning out loud[/]", classes="section")
                 yield Static(self._rubric(), id="rubric")
+            if self.story is not None:
+                yield Static(f"[b]Against your draft of \"{self.story.title}\"[/]", classes="section")
+                yield Static("Comparing…", id="rehearsal")
             yield Static("[b]What to work on[/]", classes="section")
             tips = "\n".join(f"{i}. {tip}" for i, tip in enumerate(coaching.tips, 1)) or "Nothing major: well done."
             yield Static(tips, id="tips")
@@ -68,6 +72,20 @@ class FeedbackScreen(Screen):
             yield Static("[b]Transcript[/] ([red]fillers[/], [yellow]hedges[/])", classes="section")
             yield Static(self._transcript(), id="transcript")
         yield Footer()
+
+    def on_mount(self) -> None:
+        if self.story is not None:
+            self.compare_with_draft()
+
+    @work(thread=True, exclusive=True, group="rehearsal", exit_on_error=False)
+    def compare_with_draft(self) -> None:
+        from coach.stories import compare_telling
+
+        try:
+            notes = compare_telling(self.story, self.analysis).notes()
+        except Exception as exc:  # the feedback itself is still worth showing
+            notes = [f"Could not compare with the draft: {exc}"]
+        self.app.call_from_thread(self.query_one("#rehearsal", Static).update, "\n".join(notes))
 
     def _filler_note(self) -> str:
         fillers = self.analysis.coaching.fillers

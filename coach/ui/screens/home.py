@@ -107,12 +107,9 @@ class HomeScreen(Screen):
         self.app.push_screen(PracticeScreen(mock.questions[0], mock=mock))
 
     def action_stories(self) -> None:
-        from coach.ui.screens.placeholder import PlaceholderScreen
+        from coach.ui.screens.stories import StoryLibraryScreen
 
-        self.app.push_screen(PlaceholderScreen(
-            "Story library",
-            "The story library (drafting, checking and rehearsing STAR stories) is not built yet. "
-            "Until it is, draft a story in any editor and check it with `coach analyze story.txt`."))
+        self.app.push_screen(StoryLibraryScreen(stories_dir=None, wpm=self.app.measured_wpm()))
 
     def action_history(self) -> None:
         from coach.ui.screens.placeholder import PlaceholderScreen

@@ -62,10 +62,12 @@ class PracticeScreen(Screen):
             super().__init__()
             self.error = error
 
-    def __init__(self, question: Question, *, mock=None, text: str | None = None) -> None:
+    def __init__(self, question: Question, *, mock=None, text: str | None = None, story=None) -> None:
         super().__init__()
         self.question = question
         self.mock = mock
+        #: The library story being rehearsed, if any.
+        self.story = story
         #: The text asked (a follow-up replaces the bank question's text).
         self.asked = text or question.text
         self.recording = None
@@ -77,6 +79,7 @@ class PracticeScreen(Screen):
         with Vertical(id="practice"):
             yield Static(self._title(), id="meta")
             yield Static(self.asked, id="question")
+            yield Static("", id="stories")
             yield Static("", id="notice")
             yield LevelMeter(id="level")
             yield ProgressBar(total=self.question.target_s, show_eta=False, show_percentage=False, id="elapsed")
@@ -87,6 +90,8 @@ class PracticeScreen(Screen):
         yield Footer()
 
     def _title(self) -> str:
+        if self.story is not None:
+            return f"Rehearsing the story \"{self.story.title}\" · target {self.question.target_s:.0f} s"
         kind = "Behavioral" if self.question.kind == "behavioral" else "Think aloud"
         line = f"{kind} · {self.question.category.replace('_', ' ')} · target {self.question.target_s:.0f} s"
         if self.mock is not None:
@@ -97,6 +102,28 @@ class PracticeScreen(Screen):
     def on_mount(self) -> None:
         self.set_interval(0.25, self._tick)
         self.ask()
+        if self.question.kind == "behavioral" and self.story is None:
+            self.match_stories()
+
+    class StoriesMatched(Message, bubble=False):
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
+
+    @work(thread=True, exclusive=True, group="stories", exit_on_error=False)
+    def match_stories(self) -> None:
+        """The library's best stories for this question, shown before the user answers."""
+        from coach.stories import best_stories_for
+
+        try:
+            matches = best_stories_for(self.asked, self.question.competencies, self.app.settings, limit=3)
+        except Exception:  # a broken library must not get in the way of practising
+            return
+        self.post_message(self.StoriesMatched([f"[b]{m.story.title}[/] ({m.reason})" for m in matches]))
+
+    def on_practice_screen_stories_matched(self, message: StoriesMatched) -> None:
+        if message.lines:
+            self.query_one("#stories", Static).update("Stories that fit: " + " · ".join(message.lines))
 
     def _notice(self, text: str) -> None:
         self.query_one("#notice", Static).update(text)
@@ -273,7 +300,8 @@ class PracticeScreen(Screen):
         self.state = "done"
         if self.mock is not None:
             self.mock.record(message.analysis, message.analysis.duration_s or 0.0)
-        self.app.switch_screen(FeedbackScreen(self.question, message.analysis, message.audio, mock=self.mock))
+        self.app.switch_screen(FeedbackScreen(self.question, message.analysis, message.audio, mock=self.mock,
+                                              story=self.story))
 
     def on_practice_screen_failed(self, message: Failed) -> None:
         self.state = "no_microphone"

@@ -1,0 +1,189 @@
+"""One stored attempt in detail: scores, structure, tips, the transcript with fillers and hedges
+marked, and replay of the recording."""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, Static
+from textual.worker import Worker, WorkerState
+
+from coach.storage.models import Attempt
+
+
+def highlighted_transcript(attempt: Attempt) -> Text:
+    """The transcript with fillers (red) and hedges (yellow) marked.
+
+    Uses the character ranges stored with the attempt; an attempt stored without them (from an
+    older version) has its phrases found again in order in the text.
+    """
+    text = Text(attempt.transcript or "")
+    styles = {"filler": "bold red", "hedge": "bold yellow"}
+    if attempt.highlights:
+        for mark in attempt.highlights:
+            text.stylize(styles.get(mark.kind, "bold"), mark.start_char, mark.end_char)
+        return text
+    analysis = attempt.analysis or {}
+    plain = text.plain
+    for kind, key in (("filler", "fillers"), ("hedge", "hedges")):
+        position = 0
+        for phrase in analysis.get(key) or []:
+            found = re.compile(rf"\b{re.escape(str(phrase.get('text', '')))}\b", re.I).search(plain, position)
+            if found:
+                text.stylize(styles[kind], found.start(), found.end())
+                position = found.end()
+    return text
+
+
+class AttemptScreen(Screen):
+    """An attempt from the history, read in a worker; ``p`` replays its recording."""
+
+    CSS_PATH = "history.tcss"
+    BINDINGS = [
+        Binding("p", "replay", "Replay"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, attempt: Attempt) -> None:
+            super().__init__()
+            self.attempt = attempt
+
+    class LoadFailed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, attempt_id: int) -> None:
+        super().__init__()
+        self.attempt_id = attempt_id
+        self.attempt: Attempt | None = None
+        self._replaying = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="attempt"):
+            yield Static(f"Reading attempt {self.attempt_id}…", id="attempt-question")
+            yield Static(id="attempt-meta")
+            yield Static(id="attempt-notice", classes="hidden")
+            yield Label("Scores", classes="section")
+            yield Static(id="attempt-scores")
+            yield Label("What to work on", classes="section", id="attempt-tips-label")
+            yield Static(id="attempt-tips")
+            yield Label("Transcript ([red]fillers[/], [yellow]hedges[/])", classes="section")
+            yield Static(id="attempt-transcript")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"attempt {self.attempt_id}"
+        self.load_attempt()
+
+    @work(thread=True, exclusive=True, group="attempt", exit_on_error=False)
+    def load_attempt(self) -> None:
+        from coach.errors import CoachError
+        from coach.storage import History
+
+        try:
+            with History(self.app.settings) as history:
+                self.post_message(self.Loaded(history.attempt(self.attempt_id)))
+        except CoachError as exc:
+            self.post_message(self.LoadFailed(str(exc)))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "attempt" and event.state == WorkerState.ERROR:
+            self.post_message(self.LoadFailed(f"The attempt could not be read ({event.worker.error})."))
+
+    def on_attempt_screen_load_failed(self, message: LoadFailed) -> None:
+        self.query_one("#attempt-question", Static).update(f"[red]{message.error}[/]")
+
+    def on_attempt_screen_loaded(self, message: Loaded) -> None:
+        self.attempt = attempt = message.attempt
+        analysis = attempt.analysis or {}
+        self.query_one("#attempt-question", Static).update(Text(attempt.question_label, "bold"))
+        meta = [attempt.created_at.astimezone().strftime("%d %b %Y %H:%M").lstrip("0"),
+                attempt.kind.replace("_", " ")]
+        m = attempt.metrics
+        if m.duration_s is not None:
+            length = f"{m.duration_s:.0f} s" if m.spoken else f"about {m.duration_s:.0f} s (typed)"
+            meta.append(length + (f" of a {attempt.target_s:.0f} s target" if attempt.target_s else ""))
+        if m.wpm is not None:
+            meta.append(f"{m.wpm:.0f} wpm")
+        if m.fillers_per_min is not None:
+            meta.append(f"{m.fillers_per_min:.1f} fillers a minute")
+        if attempt.model:
+            meta.append(f"model {attempt.model}")
+        if attempt.story:
+            meta.append(f"story: {attempt.story}")
+        self.query_one("#attempt-meta", Static).update(" · ".join(meta))
+
+        notices = []
+        if attempt.analysis_error:
+            notices.append(f"Not analysed: {attempt.analysis_error} (`coach reanalyse {attempt.id}` tries again).")
+        if attempt.audio_missing:
+            notices.append(f"The recording {attempt.audio_path} is no longer on disk; the analysis is kept.")
+        elif attempt.audio_path is not None:
+            notices.append("Press p to replay the recording.")
+        notice = self.query_one("#attempt-notice", Static)
+        notice.update("\n".join(notices))
+        notice.set_class(not notices, "hidden")
+
+        scores = analysis.get("scores") or {}
+        parts = []
+        for name, value in scores.items():
+            colour = "green" if value >= 75 else "yellow" if value >= 50 else "red"
+            parts.append(f"{name} [{colour}]{value}[/]")
+        self.query_one("#attempt-scores", Static).update(" · ".join(parts) or "No scores: the analysis failed.")
+        tips = analysis.get("tips") or []
+        lines = [f"{i}. {tip}" for i, tip in enumerate(tips, 1)]
+        if analysis.get("strength"):
+            lines.append(f"[b green]Strength:[/] {analysis['strength']}")
+        self.query_one("#attempt-tips", Static).update("\n".join(lines) or "-")
+        self.query_one("#attempt-transcript", Static).update(highlighted_transcript(attempt) if attempt.transcript
+                                                             else Text("No transcript.", "dim"))
+        star = analysis.get("star")
+        if star and star.get("sentences"):
+            from coach.ui.widgets.star_timeline import StarTimeline
+
+            scroll = self.query_one("#attempt", VerticalScroll)
+            anchor = self.query_one("#attempt-tips-label")
+            scroll.mount(Label("STAR structure", classes="section"), before=anchor)
+            scroll.mount(StarTimeline(star, id="attempt-star"), before=anchor)
+
+    def action_replay(self) -> None:
+        attempt = self.attempt
+        if attempt is None or attempt.audio_path is None:
+            self.notify("A typed answer has no recording to replay.")
+            return
+        if attempt.audio_missing:
+            self.notify(f"The recording {attempt.audio_path} is no longer on disk.", severity="warning")
+            return
+        if self._replaying:
+            self._replaying = False  # a second press stops the playback
+            return
+        self._replaying = True
+        self.replay()
+
+    @work(thread=True, exclusive=True, group="voice", exit_on_error=False)
+    def replay(self) -> None:
+        from coach.speech.voice import VoiceError, play
+
+        try:
+            device = self.app.settings.audio.output_device
+            play(self.attempt.audio_path, device=int(device) if device.isdigit() else device or None,
+                 should_stop=lambda: not self._replaying)
+        except VoiceError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="warning")
+        finally:
+            self._replaying = False
+
+    def action_back(self) -> None:
+        self._replaying = False
+        self.app.pop_screen()

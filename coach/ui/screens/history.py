@@ -1,0 +1,333 @@
+"""The review screen: weeks of practice at once.
+
+Trends as terminal charts (textual-plotext), the first week against the last seven days, the
+three things to work on next, the best attempt per question, and every attempt (enter opens its
+detail). The history is read and the trends computed in a thread worker; the result arrives as
+a :class:`HistoryScreen.Loaded` message, so the screen draws at once and never waits on SQLite.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.worker import Worker, WorkerState
+from textual_plotext import PlotextPlot
+
+from coach.storage.models import AttemptSummary
+from coach.storage.trends import METRICS, MetricSpec, Trends
+
+_LEGEND = ("[b]Reading the charts[/]\n\n"
+           "[blue]dots[/]: one answer each, oldest on the left\n"
+           "[orange1]line[/]: the running average\n"
+           "[green]green lines[/]: the good range\n\n"
+           "Pace counts spoken answers only; STAR and time on the action count behavioral answers; "
+           "the rubric counts think-aloud ones.\n\n"
+           "[dim]escape: back · f5: reload · tab: the tables below[/]")
+
+#: Attempt rows added before the first paint (enough to fill the table); the rest follow in chunks.
+_FIRST_ROWS = 40
+_CHUNK_ROWS = 200
+
+
+class TrendChart(PlotextPlot):
+    """One metric over time: a dot per answer, the running average, and the good range."""
+
+    def __init__(self, spec: MetricSpec, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        #: How many points the chart holds (tests wait for the charts to fill).
+        self.points = 0
+        #: When the chart was first rendered with its data (``time.perf_counter()``), which is
+        #: what the benchmark times; None until then (a chart scrolled out of view is not rendered).
+        self.drawn_at: float | None = None
+
+    def render(self):
+        rendered = super().render()
+        if self.points and self.drawn_at is None:
+            self.drawn_at = time.perf_counter()
+        return rendered
+
+    def show(self, when: list[datetime], values: list[float], start: datetime | None) -> None:
+        """Draw the series (``when`` sorted); ``start`` is day 0 of the x axis."""
+        from coach.reports.svg import nice_ticks, rolling_mean
+
+        spec = self.spec
+        plt = self.plt
+        plt.clear_figure()
+        plt.title(f"{spec.title} ({spec.unit})")
+        self.points = len(values)
+        self.drawn_at = None
+        if not values or start is None:
+            plt.xlabel("no answers with this measure yet")
+            self.refresh()
+            return
+        scale = 100.0 if spec.percent else 1.0
+        days = [(moment - start).total_seconds() / 86400 for moment in when]
+        shown = [v * scale for v in values]
+        plt.scatter(days, shown, marker="braille", color="blue+")
+        if len(shown) >= 3:
+            plt.plot(days, rolling_mean(shown, max(3, len(shown) // 15)), marker="braille", color="orange")
+        low, high = (bound * scale for bound in spec.good)
+        for bound in sorted({low, high}):
+            plt.hline(bound, "green")
+        # Every measure is non-negative; keep the good range in view without squashing the data.
+        bottom = 0.0 if spec.percent else max(0.0, min(min(shown), low))
+        top = 100.0 if spec.percent else max(max(shown), high)
+        if top - bottom < 1e-9:
+            top = bottom + 1
+        ticks = [t for t in nice_ticks(bottom, top, 4) if bottom <= t <= top]
+        plt.yticks(ticks, [f"{t:.0f}%" if spec.percent else f"{t:g}" for t in ticks])
+        plt.ylim(bottom, top + (top - bottom) * 0.04)
+        last_day = max(days[-1], 1.0)
+        plt.xlim(0, last_day)
+        day_ticks = [t for t in nice_ticks(0, last_day, 4) if t <= last_day]
+        plt.xticks(day_ticks, [(start + timedelta(days=t)).astimezone().strftime("%d %b") for t in day_ticks])
+        self.refresh()
+
+
+class HistoryScreen(Screen):
+    """Trends, first week against the last seven days, best attempts, and every attempt."""
+
+    CSS_PATH = "history.tcss"
+    #: The page scrolls with the keyboard from the start; tab reaches the tables.
+    AUTO_FOCUS = "#history"
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("f5", "reload", "Reload"),
+    ]
+
+    class Loaded(Message):
+        """The history was read and the trends computed."""
+
+        def __init__(self, attempts: list[AttemptSummary], trends: Trends, notices: list[str],
+                     missing_audio: int) -> None:
+            super().__init__()
+            self.attempts = attempts
+            self.trends = trends
+            self.notices = notices
+            self.missing_audio = missing_audio
+
+    class LoadFailed(Message):
+        def __init__(self, error: str) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: True once the charts and tables hold the history (tests and the benchmark wait on it).
+        self.loaded = False
+        self.attempts: list[AttemptSummary] = []
+        self.trends: Trends | None = None
+        #: True once every attempt is in the attempts table.
+        self.all_rows_added = False
+        self._fills = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="history"):
+            yield Static("Reading your history…", id="history-summary")
+            yield Static(id="history-notice", classes="hidden")
+            # Hidden until the history arrives, so the first paint is instant and the charts are
+            # drawn once, with their data, rather than empty and again.
+            with Vertical(id="history-body", classes="hidden"):
+                yield from self._body()
+        yield Footer()
+
+    def _body(self) -> ComposeResult:
+        with Horizontal(id="history-top"):
+            with Vertical(id="focus-panel"):
+                yield Label("Three things to work on next", classes="section")
+                yield Static(id="focus")
+            with Vertical(id="compare-panel"):
+                yield Label("First week against the last 7 days", classes="section")
+                yield Static(id="comparison")
+        yield Label("Trends", classes="section")
+        with Grid(id="charts"):
+            for key, spec in METRICS.items():
+                yield TrendChart(spec, id=f"chart-{key}", classes="chart")
+            yield Static(_LEGEND, id="chart-legend")
+        yield Label("Best attempt per question (tab to it; enter opens the attempt)", classes="section")
+        yield DataTable(id="best", cursor_type="row", zebra_stripes=True)
+        yield Label("Your attempts, newest first (enter opens one)", classes="section")
+        yield DataTable(id="attempts", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        self.sub_title = "history and trends"
+        self.load_history()
+
+    def action_reload(self) -> None:
+        self.loaded = self.all_rows_added = False
+        self.load_history()
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def load_history(self) -> None:
+        """Read every attempt (metrics only, no transcripts) and compute the trends."""
+        from coach.errors import CoachError
+        from coach.storage import History
+        from coach.storage.trends import compute_trends
+
+        try:
+            with History(self.app.settings) as history:
+                attempts = history.attempts(newest_first=False)
+                notices = list(history.notices)
+        except CoachError as exc:
+            self.post_message(self.LoadFailed(str(exc)))
+            return
+        trends = compute_trends(attempts)
+        missing = sum(1 for a in attempts if a.audio_missing)
+        self.post_message(self.Loaded(attempts, trends, notices, missing))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        # Anything the worker did not turn into a LoadFailed is a bug, but the user still gets a sentence.
+        if event.worker.group == "history" and event.state == WorkerState.ERROR:
+            self.post_message(self.LoadFailed(f"The history could not be read ({event.worker.error})."))
+
+    def on_history_screen_load_failed(self, message: LoadFailed) -> None:
+        self.query_one("#history-summary", Static).update(f"[red]{message.error}[/]")
+        self.notify(message.error, title="History", severity="error", timeout=15)
+
+    def on_history_screen_loaded(self, message: Loaded) -> None:
+        self.attempts = message.attempts
+        self.trends = trends = message.trends
+        for notice in message.notices:
+            self.notify(notice, title="History", severity="warning", timeout=20)
+        notice = self.query_one("#history-notice", Static)
+        lines = list(message.notices)
+        if message.missing_audio:
+            lines.append(f"{message.missing_audio} recording{'s are' if message.missing_audio != 1 else ' is'} no "
+                         "longer on disk; those attempts keep their analyses but cannot be replayed.")
+        notice.update("\n".join(lines))
+        notice.set_class(not lines, "hidden")
+        self.query_one("#history-summary", Static).update(self._summary(trends))
+        self.query_one("#focus", Static).update(self._focus(trends))
+        self.query_one("#comparison", Static).update(self._comparison(trends))
+        for key in METRICS:
+            points = trends.series[key]
+            self.query_one(f"#chart-{key}", TrendChart).show([p.at for p in points], [p.value for p in points],
+                                                             trends.first_at)
+        self._fill_best(trends)
+        self._fill_attempts(message.attempts)
+        self.query_one("#history-body").set_class(not trends.total, "hidden")
+        self.loaded = True
+
+    # -- contents ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _summary(trends: Trends) -> Text:
+        if not trends.total:
+            return Text("No answers yet. Practise a question and every answer will be kept here, with its trends.")
+        first = trends.first_at.astimezone().strftime("%d %b %Y").lstrip("0")
+        last = trends.last_at.astimezone().strftime("%d %b %Y").lstrip("0")
+        text = Text.assemble((f"{trends.total} answers", "bold"), f" from {first} to {last}")
+        if trends.failed:
+            text.append(f" · {trends.failed} not analysed", "red")
+        return text
+
+    @staticmethod
+    def _focus(trends: Trends) -> Text:
+        if not trends.analysed:
+            return Text("Answer a few questions first.", "dim")
+        if not trends.focus:
+            return Text("Nothing stands out: every measure is in its good range. Keep it there.", "green")
+        return Text("\n").join(Text.assemble((f"{i}. ", "bold"), f.text) for i, f in enumerate(trends.focus, 1))
+
+    @staticmethod
+    def _comparison(trends: Trends) -> Table | Text:
+        if trends.baseline is None or trends.recent is None:
+            return Text(trends.comparison_note or "Not enough answers to compare yet.", "dim")
+        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+        table.add_column("Measure")
+        table.add_column("Week 1", justify="right")
+        table.add_column("Last 7 d", justify="right")
+        table.add_column("Change")
+        for key, spec in METRICS.items():
+            c = trends.comparisons[key]
+            if c.baseline is None and c.recent is None:
+                continue
+            colour = {True: "green", False: "red", None: "default"}[c.improved]
+            word = {True: "better", False: "worse", None: "same"}[c.improved]
+            change = Text("-" if c.change is None else word, colour)
+            recent = Text(spec.format(c.recent), {"good": "green", "fair": "yellow", "poor": "red"}.get(
+                spec.verdict(c.recent) or "", "default"))
+            table.add_row(spec.title, spec.format(c.baseline), recent, change)
+        return table
+
+    def _fill_best(self, trends: Trends) -> None:
+        table = self.query_one("#best", DataTable)
+        table.clear(columns=True)
+        table.add_columns("Question", "Kind", "Tries", "First", "Best", "Latest")
+        for q in trends.questions:
+            if q.best_attempt_id is None:
+                continue
+            table.add_row(_clip(q.label, 70), q.kind.replace("_", " "), str(q.attempts), _score(q.first_score), _score(q.best_score),
+                          _score(q.latest_score), key=str(q.best_attempt_id))
+
+    def _fill_attempts(self, attempts: list[AttemptSummary]) -> None:
+        table = self.query_one("#attempts", DataTable)
+        table.clear(columns=True)
+        table.add_columns("#", "When", "Question", "Pace", "Fill/min", "Structure", "Score")
+        newest_first = attempts[::-1]
+        self._fills += 1
+        self._add_attempt_rows(newest_first[:_FIRST_ROWS])
+        # Measuring a DataTable's cells costs about 0.2 ms a row; the rows below the fold are
+        # added after the screen has been painted, a chunk per refresh, so it opens at once.
+        self.call_after_refresh(self._add_remaining_rows, newest_first[_FIRST_ROWS:], self._fills)
+
+    def _add_remaining_rows(self, remaining: list[AttemptSummary], fill: int) -> None:
+        if fill != self._fills:
+            return  # a reload started a new fill; these rows are stale
+        self._add_attempt_rows(remaining[:_CHUNK_ROWS])
+        if len(remaining) > _CHUNK_ROWS:
+            self.call_after_refresh(self._add_remaining_rows, remaining[_CHUNK_ROWS:], fill)
+        else:
+            self.all_rows_added = True
+
+    def _add_attempt_rows(self, attempts: list[AttemptSummary]) -> None:
+        table = self.query_one("#attempts", DataTable)
+        rows = []
+        for attempt in attempts:
+            m = attempt.metrics
+            if attempt.analysed:
+                structure = (f"STAR {round(m.star_completeness * 4)}/4" if m.star_completeness is not None else
+                             f"rubric {m.think_score:.0f}" if m.think_score is not None else "-")
+                cells = (f"{m.wpm:.0f}" if m.wpm is not None else "typed",
+                         f"{m.fillers_per_min:.1f}" if m.fillers_per_min is not None else "-", structure,
+                         _score(m.overall))
+            else:
+                cells = ("-", "-", "-", Text("failed", "red"))
+            rows.append((str(attempt.id), attempt.created_at.astimezone().strftime("%d %b %H:%M"),
+                         _clip(attempt.question_label, 50), *cells))
+        for row in rows:
+            table.add_row(*row, key=row[0])
+
+    # -- actions -------------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self._open(int(event.row_key.value))
+
+    def _open(self, attempt_id: int) -> None:
+        from coach.ui.screens.attempt import AttemptScreen
+
+        self.app.push_screen(AttemptScreen(attempt_id))
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
