@@ -78,8 +78,9 @@ _TEXT_SUFFIXES = {".txt", ".md", ".text"}
 @click.option("--target", "target_s", type=click.FloatRange(min=1), help="Target answer length in seconds.")
 @click.option("--model", help="tiny.en (bundled default), base, a faster-whisper model name, or a model folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object to stdout instead of the report.")
+@click.option("--save", is_flag=True, help="Keep the attempt in your history (see `coach history`).")
 def analyze(file: Path | None, typed: str | None, question: str | None, question_id: str | None, kind: str | None,
-            target_s: float | None, model: str | None, as_json: bool) -> None:
+            target_s: float | None, model: str | None, as_json: bool, save: bool) -> None:
     """Coach a recorded (or written) answer: pace, pauses, fillers, hedges, STAR, length, tips.
 
     FILE is any audio file (WAV, FLAC, OGG, MP3, M4A, ...), any sample rate or channel count,
@@ -116,9 +117,26 @@ def analyze(file: Path | None, typed: str | None, question: str | None, question
         analysis = analyse_text(content, question=context, source=str(file))
     else:
         transcriber = transcriber_for(settings, model)
-        with _progress() as on_progress:
-            analysis = analyse_file(file, settings, transcriber=transcriber, question=context,
-                                    on_progress=on_progress)
+        try:
+            with _progress() as on_progress:
+                analysis = analyse_file(file, settings, transcriber=transcriber, question=context,
+                                        on_progress=on_progress)
+        except CoachError as exc:
+            if save and file.is_file():  # an attempt is kept even when its analysis fails
+                from coach.storage import save_analysis
+
+                attempt = save_analysis(settings, None, file, error=str(exc), question_id=context.question_id,
+                                        question_text=context.text, kind=context.kind, target_s=context.target_s,
+                                        model=transcriber.model.name)
+                click.echo(f"Saved as attempt {attempt} (not analysed); `coach reanalyse {attempt}` retries.",
+                           err=True)
+            raise
+    if save:
+        from coach.storage import save_analysis
+
+        audio = None if typed is not None or file.suffix.lower() in _TEXT_SUFFIXES else file
+        attempt = save_analysis(settings, analysis, audio)
+        click.echo(f"Saved as attempt {attempt}.", err=True)
     if as_json:
         click.echo(json.dumps(analysis.to_json(), ensure_ascii=False))
         return

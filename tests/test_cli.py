@@ -172,3 +172,18 @@ def test_users_own_question_file_is_used(isolated_dirs):
     (folder / "broken.toml").write_text("[[question]\n")
     result = run_coach("questions")
     assert result.returncode == 2 and "broken.toml is not valid TOML" in _one_clear_line(result)
+
+
+def test_analyze_save_keeps_attempts_even_failed_ones(tmp_path):
+    saved = run_coach("analyze", str(eval_audio("jfk_ask_not")), "--save", "--json")
+    assert saved.returncode == 0, saved.stderr
+    assert "Saved as attempt 1." in saved.stderr
+    broken = tmp_path / "answer.wav"
+    broken.write_bytes(eval_audio("mfa_cold_spont").read_bytes()[:100_000])
+    failed = run_coach("analyze", str(broken), "--save")
+    assert failed.returncode == 2 and "not analysed" in failed.stderr
+    listed = run_coach("history", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 2
+    assert broken.read_bytes() == eval_audio("mfa_cold_spont").read_bytes()[:100_000]

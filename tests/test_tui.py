@@ -80,9 +80,22 @@ async def test_no_microphone_offers_typed_answer_and_shows_feedback():
         tips = str(app.screen.query_one("#tips").render())
         assert "short of the 90 s target" in tips
         assert "Strength" in str(app.screen.query_one("#strength").render())
+        from coach.storage import History
+
+        def saved() -> int:
+            with History(app.settings) as history:
+                return history.count()
+
+        await _wait_for(pilot, lambda: saved() == 1)  # every attempt goes to the history
         await pilot.press("a")  # answer the follow-up as the next turn
         await _wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen))
         assert app.screen.asked == coaching.follow_up
+        await pilot.press("escape")
+        await pilot.press("h")
+        from coach.ui.screens.history import HistoryScreen
+
+        await _wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen))
+        await pilot.pause(0.3)
 
 
 async def test_audio_file_answer_is_transcribed():

@@ -102,8 +102,33 @@ class CoachApp(App):
         self.notify(f"Saved to {path}", title="Settings")
 
     def measured_wpm(self) -> float | None:
-        """The user's own pace from their history, for estimating how long a story takes to tell."""
-        return None
+        """The user's own pace (median of their last 20 spoken answers), for estimating how long a
+        story takes to tell; None without history."""
+        import statistics
+
+        from coach.storage import History
+        from coach.storage.history import history_path
+
+        if not history_path(self.settings).is_file():
+            return None
+        try:
+            with History(self.settings) as history:
+                paces = [a.metrics.wpm for a in history.attempts(limit=50) if a.metrics.wpm][:20]
+        except Exception:  # a locked or damaged history must not block the library
+            return None
+        return statistics.median(paces) if paces else None
+
+    @work(thread=True, group="history", exit_on_error=False)
+    def save_attempt(self, analysis, audio=None, *, error: str | None = None, story: str | None = None,
+                     **fields) -> None:
+        """Keep every attempt, also one whose analysis failed (a worker: file and database work)."""
+        from coach.storage import save_analysis
+
+        try:
+            save_analysis(self.settings, analysis, audio, error=error, story=story, **fields)
+        except Exception as exc:  # the feedback on screen still stands; say the history missed it
+            self.call_from_thread(self.notify, f"The attempt was not saved to the history: {exc}",
+                                  severity="warning")
 
     def action_open_settings(self) -> None:
         from coach.ui.screens.settings import SettingsScreen

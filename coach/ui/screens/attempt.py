@@ -42,6 +42,31 @@ def highlighted_transcript(attempt: Attempt) -> Text:
     return text
 
 
+def _rubric(rubric: dict) -> Text:
+    """The think-aloud rubric as ticks and crosses (the stored JSON shape of ``ThinkAloudRubric``)."""
+    lines = Text()
+
+    def line(ok: bool, label: str) -> None:
+        lines.append("✓ " if ok else "✗ ", "green" if ok else "red")
+        lines.append(label + "\n")
+
+    questions = rubric.get("clarifying_questions") or []
+    line(bool(questions), f"clarifying questions: {len(questions)}")
+    line(bool(rubric.get("assumptions_stated")), "assumptions stated")
+    line(bool(rubric.get("signposting")), "structure announced")
+    line(bool(rubric.get("tradeoffs_discussed")), "a trade-off with both sides")
+    line(bool(rubric.get("summary_at_end")), "summary at the end")
+    covered, missed = rubric.get("concepts_covered") or [], rubric.get("concepts_missed") or []
+    if covered or missed:
+        line(not missed, f"concepts {len(covered)}/{len(covered) + len(missed)}"
+                         + (f"; missed: {', '.join(missed)}" if missed else ""))
+    silence = rubric.get("longest_silence_s")
+    if silence is not None:
+        line(silence <= 5, f"longest silence {silence:.1f} s")
+    lines.rstrip()
+    return lines
+
+
 class AttemptScreen(Screen):
     """An attempt from the history, read in a worker; ``p`` replays its recording."""
 
@@ -52,11 +77,15 @@ class AttemptScreen(Screen):
     ]
 
     class Loaded(Message):
+        """The attempt was read from the history."""
+
         def __init__(self, attempt: Attempt) -> None:
             super().__init__()
             self.attempt = attempt
 
     class LoadFailed(Message):
+        """The attempt could not be read; ``error`` says why."""
+
         def __init__(self, error: str) -> None:
             super().__init__()
             self.error = error
@@ -148,6 +177,12 @@ class AttemptScreen(Screen):
         self.query_one("#attempt-tips", Static).update("\n".join(lines) or "-")
         self.query_one("#attempt-transcript", Static).update(highlighted_transcript(attempt) if attempt.transcript
                                                              else Text("No transcript.", "dim"))
+        rubric = analysis.get("think_aloud")
+        if rubric:
+            scroll = self.query_one("#attempt", VerticalScroll)
+            anchor = self.query_one("#attempt-tips-label")
+            scroll.mount(Label("Reasoning out loud", classes="section"), before=anchor)
+            scroll.mount(Static(_rubric(rubric), id="attempt-rubric"), before=anchor)
         star = analysis.get("star")
         if star and star.get("sentences"):
             from coach.ui.widgets.star_timeline import StarTimeline

@@ -8,9 +8,6 @@ a :class:`HistoryScreen.Loaded` message, so the screen draws at once and never w
 
 from __future__ import annotations
 
-import time
-from datetime import datetime, timedelta
-
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -21,10 +18,10 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 from textual.worker import Worker, WorkerState
-from textual_plotext import PlotextPlot
 
 from coach.storage.models import AttemptSummary
-from coach.storage.trends import METRICS, MetricSpec, Trends
+from coach.storage.trends import METRICS, Trends
+from coach.ui.widgets.trend_chart import TrendChart
 
 _LEGEND = ("[b]Reading the charts[/]\n\n"
            "[blue]dots[/]: one answer each, oldest on the left\n"
@@ -37,62 +34,6 @@ _LEGEND = ("[b]Reading the charts[/]\n\n"
 #: Attempt rows added before the first paint (enough to fill the table); the rest follow in chunks.
 _FIRST_ROWS = 40
 _CHUNK_ROWS = 200
-
-
-class TrendChart(PlotextPlot):
-    """One metric over time: a dot per answer, the running average, and the good range."""
-
-    def __init__(self, spec: MetricSpec, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.spec = spec
-        #: How many points the chart holds (tests wait for the charts to fill).
-        self.points = 0
-        #: When the chart was first rendered with its data (``time.perf_counter()``), which is
-        #: what the benchmark times; None until then (a chart scrolled out of view is not rendered).
-        self.drawn_at: float | None = None
-
-    def render(self):
-        rendered = super().render()
-        if self.points and self.drawn_at is None:
-            self.drawn_at = time.perf_counter()
-        return rendered
-
-    def show(self, when: list[datetime], values: list[float], start: datetime | None) -> None:
-        """Draw the series (``when`` sorted); ``start`` is day 0 of the x axis."""
-        from coach.reports.svg import nice_ticks, rolling_mean
-
-        spec = self.spec
-        plt = self.plt
-        plt.clear_figure()
-        plt.title(f"{spec.title} ({spec.unit})")
-        self.points = len(values)
-        self.drawn_at = None
-        if not values or start is None:
-            plt.xlabel("no answers with this measure yet")
-            self.refresh()
-            return
-        scale = 100.0 if spec.percent else 1.0
-        days = [(moment - start).total_seconds() / 86400 for moment in when]
-        shown = [v * scale for v in values]
-        plt.scatter(days, shown, marker="braille", color="blue+")
-        if len(shown) >= 3:
-            plt.plot(days, rolling_mean(shown, max(3, len(shown) // 15)), marker="braille", color="orange")
-        low, high = (bound * scale for bound in spec.good)
-        for bound in sorted({low, high}):
-            plt.hline(bound, "green")
-        # Every measure is non-negative; keep the good range in view without squashing the data.
-        bottom = 0.0 if spec.percent else max(0.0, min(min(shown), low))
-        top = 100.0 if spec.percent else max(max(shown), high)
-        if top - bottom < 1e-9:
-            top = bottom + 1
-        ticks = [t for t in nice_ticks(bottom, top, 4) if bottom <= t <= top]
-        plt.yticks(ticks, [f"{t:.0f}%" if spec.percent else f"{t:g}" for t in ticks])
-        plt.ylim(bottom, top + (top - bottom) * 0.04)
-        last_day = max(days[-1], 1.0)
-        plt.xlim(0, last_day)
-        day_ticks = [t for t in nice_ticks(0, last_day, 4) if t <= last_day]
-        plt.xticks(day_ticks, [(start + timedelta(days=t)).astimezone().strftime("%d %b") for t in day_ticks])
-        self.refresh()
 
 
 class HistoryScreen(Screen):
@@ -118,6 +59,8 @@ class HistoryScreen(Screen):
             self.missing_audio = missing_audio
 
     class LoadFailed(Message):
+        """The history could not be read (locked, or from a newer coach); ``error`` says why."""
+
         def __init__(self, error: str) -> None:
             super().__init__()
             self.error = error
@@ -131,6 +74,7 @@ class HistoryScreen(Screen):
         #: True once every attempt is in the attempts table.
         self.all_rows_added = False
         self._fills = 0
+        self._pending_rows: list[AttemptSummary] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -270,8 +214,8 @@ class HistoryScreen(Screen):
         for q in trends.questions:
             if q.best_attempt_id is None:
                 continue
-            table.add_row(_clip(q.label, 70), q.kind.replace("_", " "), str(q.attempts), _score(q.first_score), _score(q.best_score),
-                          _score(q.latest_score), key=str(q.best_attempt_id))
+            table.add_row(_clip(q.label, 70), q.kind.replace("_", " "), str(q.attempts), _score(q.first_score),
+                          _score(q.best_score), _score(q.latest_score), key=str(q.best_attempt_id))
 
     def _fill_attempts(self, attempts: list[AttemptSummary]) -> None:
         table = self.query_one("#attempts", DataTable)
@@ -281,8 +225,16 @@ class HistoryScreen(Screen):
         self._fills += 1
         self._add_attempt_rows(newest_first[:_FIRST_ROWS])
         # Measuring a DataTable's cells costs about 0.2 ms a row; the rows below the fold are
-        # added after the screen has been painted, a chunk per refresh, so it opens at once.
-        self.call_after_refresh(self._add_remaining_rows, newest_first[_FIRST_ROWS:], self._fills)
+        # added once the charts have been painted (or after a moment, if none is in view), a
+        # chunk per refresh, so the screen opens at once.
+        self._pending_rows = newest_first[_FIRST_ROWS:]
+        self.set_timer(0.5, self._start_remaining_rows)
+
+    @on(TrendChart.Drawn)
+    def _start_remaining_rows(self) -> None:
+        pending, self._pending_rows = self._pending_rows, None
+        if pending is not None:
+            self._add_remaining_rows(pending, self._fills)
 
     def _add_remaining_rows(self, remaining: list[AttemptSummary], fill: int) -> None:
         if fill != self._fills:

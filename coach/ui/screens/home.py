@@ -112,12 +112,9 @@ class HomeScreen(Screen):
         self.app.push_screen(StoryLibraryScreen(stories_dir=None, wpm=self.app.measured_wpm()))
 
     def action_history(self) -> None:
-        from coach.ui.screens.placeholder import PlaceholderScreen
+        from coach.ui.screens.history import HistoryScreen
 
-        self.app.push_screen(PlaceholderScreen(
-            "History",
-            "History and trends are not built yet: attempts are not stored. Your recordings are kept in "
-            f"{self.app.settings.recordings_dir}, and `coach analyze FILE` re-analyses any of them."))
+        self.app.push_screen(HistoryScreen())
 
     @work(thread=True, exclusive=True, group="recovery")
     def offer_recovery(self) -> None:

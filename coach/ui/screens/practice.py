@@ -298,12 +298,17 @@ class PracticeScreen(Screen):
         from coach.ui.screens.feedback import FeedbackScreen
 
         self.state = "done"
+        self.app.save_attempt(message.analysis, message.audio, story=self.story.title if self.story else None)
         if self.mock is not None:
             self.mock.record(message.analysis, message.analysis.duration_s or 0.0)
         self.app.switch_screen(FeedbackScreen(self.question, message.analysis, message.audio, mock=self.mock,
                                               story=self.story))
 
     def on_practice_screen_failed(self, message: Failed) -> None:
+        if self.recording is not None and self.recording.path.is_file():
+            self.app.save_attempt(None, self.recording.path, error=message.error, question_id=self.question.id,
+                                  question_text=self.asked, kind=self.question.kind,
+                                  target_s=self.question.target_s)
         self.state = "no_microphone"
         self._notice(f"[b red]{message.error}[/]\nPress [b]t[/] to type the answer or [b]f[/] to pick a file.")
 
