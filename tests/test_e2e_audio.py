@@ -95,7 +95,7 @@ async def main():
     app = make_app(speak=False)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(600):
-            if isinstance(app.screen, RecoveryScreen):
+            if isinstance(app.screen, RecoveryScreen) and app.screen.query("#analyse"):
                 break
             await pilot.pause(0.05)
         assert isinstance(app.screen, RecoveryScreen), type(app.screen)

@@ -159,7 +159,7 @@ async def test_unfinished_recording_is_offered_after_a_crash(isolated_dirs):
          "target_s": 90}))
     app = make_app(settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        await _wait_for(pilot, lambda: isinstance(app.screen, RecoveryScreen))
+        await _wait_for(pilot, lambda: isinstance(app.screen, RecoveryScreen) and bool(app.screen.query("#analyse")))
         await pilot.click("#analyse")
         await _wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen), timeout=60)
         assert app.screen.analysis.question.text == "Tell me about a conflict."
