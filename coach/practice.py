@@ -64,10 +64,9 @@ class AnswerRecording:
         self._on_level = on_level
         self.spoken_s = 0.0
         self.last_voice_at: float | None = None
-        device = settings.audio.input_device
         self.recorder = Recorder(
             path or recording_path(settings, question.question_id),
-            device=int(device) if device.isdigit() else device or None,
+            device=settings.audio.input,
             on_level=self._level,
             metadata={"question": question.text, "question_id": question.question_id, "kind": question.kind,
                       "target_s": question.target_s},

@@ -66,6 +66,19 @@ class AudioSettings:
     #: Output device name or index; empty means the system default.
     output_device: str = ""
 
+    @property
+    def input(self) -> int | str | None:
+        """The input device as sounddevice takes it: an index, a name, or None for the default."""
+        return _device(self.input_device)
+
+    @property
+    def output(self) -> int | str | None:
+        return _device(self.output_device)
+
+
+def _device(value: str) -> int | str | None:
+    return int(value) if value.isdigit() else value or None
+
 
 @dataclass(frozen=True)
 class VoiceSettings:

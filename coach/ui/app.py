@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -51,6 +52,7 @@ class CoachApp(App):
 
         self.transcriber = transcriber_for(self.settings)
         self.questions: list[Question] = load_questions(self.settings.data_dir / "questions")
+        self._replaying = False
 
     def on_mount(self) -> None:
         from coach.ui.screens.home import HomeScreen
@@ -100,6 +102,32 @@ class CoachApp(App):
             self.model_state = "loading"
             self.load_models()
         self.notify(f"Saved to {path}", title="Settings")
+
+    def toggle_replay(self, path: Path | None) -> None:
+        """Play a recording to the speaker; a second call while it plays stops it."""
+        if path is None:
+            self.notify("A typed answer has no recording to replay.")
+        elif self._replaying:
+            self._replaying = False
+        elif not path.is_file():
+            self.notify(f"The recording {path} is no longer on disk.", severity="warning")
+        else:
+            self._replaying = True
+            self._replay(path)
+
+    def stop_replay(self) -> None:
+        self._replaying = False
+
+    @work(thread=True, exclusive=True, group="replay", exit_on_error=False)
+    def _replay(self, path: Path) -> None:
+        from coach.speech.voice import VoiceError, play
+
+        try:
+            play(path, device=self.settings.audio.output, should_stop=lambda: not self._replaying)
+        except VoiceError as exc:
+            self.call_from_thread(self.notify, str(exc), severity="warning")
+        finally:
+            self._replaying = False
 
     def measured_wpm(self) -> float | None:
         """The user's own pace (median of their last 20 spoken answers), for estimating how long a

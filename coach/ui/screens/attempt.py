@@ -12,10 +12,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
 from coach.storage.models import Attempt
+from coach.ui.widgets.title_bar import TitleBar
 
 
 def highlighted_transcript(attempt: Attempt) -> Text:
@@ -94,10 +95,9 @@ class AttemptScreen(Screen):
         super().__init__()
         self.attempt_id = attempt_id
         self.attempt: Attempt | None = None
-        self._replaying = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="attempt"):
             yield Static(f"Reading attempt {self.attempt_id}…", id="attempt-question")
             yield Static(id="attempt-meta")
@@ -194,31 +194,8 @@ class AttemptScreen(Screen):
 
     def action_replay(self) -> None:
         attempt = self.attempt
-        if attempt is None or attempt.audio_path is None:
-            self.notify("A typed answer has no recording to replay.")
-            return
-        if attempt.audio_missing:
-            self.notify(f"The recording {attempt.audio_path} is no longer on disk.", severity="warning")
-            return
-        if self._replaying:
-            self._replaying = False  # a second press stops the playback
-            return
-        self._replaying = True
-        self.replay()
-
-    @work(thread=True, exclusive=True, group="voice", exit_on_error=False)
-    def replay(self) -> None:
-        from coach.speech.voice import VoiceError, play
-
-        try:
-            device = self.app.settings.audio.output_device
-            play(self.attempt.audio_path, device=int(device) if device.isdigit() else device or None,
-                 should_stop=lambda: not self._replaying)
-        except VoiceError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="warning")
-        finally:
-            self._replaying = False
+        self.app.toggle_replay(attempt.audio_path if attempt is not None else None)
 
     def action_back(self) -> None:
-        self._replaying = False
+        self.app.stop_replay()
         self.app.pop_screen()

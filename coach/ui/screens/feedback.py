@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from coach.questions.bank import Question
 from coach.report import ACCEPTABLE_WPM
 from coach.ui.widgets.gauge import RangeGauge
 from coach.ui.widgets.star_timeline import StarTimeline
+from coach.ui.widgets.title_bar import TitleBar
 
 
 class FeedbackScreen(Screen):
@@ -34,12 +35,11 @@ class FeedbackScreen(Screen):
         self.analysis = analysis
         self.audio = audio
         self.mock = mock
-        self._replaying = False
 
     def compose(self) -> ComposeResult:
         analysis = self.analysis
         coaching = analysis.coaching
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="feedback"):
             yield Static(f"[b]{analysis.question.text or self.question.text}[/]", id="asked")
             yield Static("[b]Delivery[/]", classes="section")
@@ -147,30 +147,10 @@ class FeedbackScreen(Screen):
         self.app.switch_screen(PracticeScreen(random.choice(same_kind or self.app.questions)))
 
     def action_replay(self) -> None:
-        if self.audio is None:
-            self.notify("A typed answer has no recording to replay.")
-            return
-        if self._replaying:
-            self._replaying = False
-            return
-        self._replaying = True
-        self.replay()
-
-    @work(thread=True, exclusive=True, group="voice", exit_on_error=False)
-    def replay(self) -> None:
-        from coach.speech.voice import VoiceError, play
-
-        try:
-            device = self.app.settings.audio.output_device
-            play(self.audio, device=int(device) if device.isdigit() else device or None,
-                 should_stop=lambda: not self._replaying)
-        except VoiceError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="warning")
-        finally:
-            self._replaying = False
+        self.app.toggle_replay(self.audio)
 
     def action_home(self) -> None:
-        self._replaying = False
+        self.app.stop_replay()
         if self.mock is not None and self.mock.current is None:
             from coach.ui.screens.mock_summary import MockSummaryScreen
 

@@ -16,11 +16,12 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
 from coach.storage.models import AttemptSummary
 from coach.storage.trends import METRICS, Trends
+from coach.ui.widgets.title_bar import TitleBar
 from coach.ui.widgets.trend_chart import TrendChart
 
 _LEGEND = ("[b]Reading the charts[/]\n\n"
@@ -77,7 +78,7 @@ class HistoryScreen(Screen):
         self._pending_rows: list[AttemptSummary] | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="history"):
             yield Static("Reading your history…", id="history-summary")
             yield Static(id="history-notice", classes="hidden")

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Select, Static
+from textual.widgets import Footer, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from coach.questions.bank import ROLES, Question, filter_questions
+from coach.ui.widgets.title_bar import TitleBar
 
 _KINDS = [("Behavioral", "behavioral"), ("Think aloud", "think_aloud")]
 
@@ -27,7 +28,7 @@ class HomeScreen(Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="home"):
             yield Static("Pick a question, or press [b]r[/] for a random one and [b]m[/] for a "
                          "45-minute mock round.", id="intro")

@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
+
+from coach.ui.widgets.title_bar import TitleBar
 
 
 class MockSummaryScreen(Screen):
@@ -18,7 +20,7 @@ class MockSummaryScreen(Screen):
 
     def compose(self) -> ComposeResult:
         summary = self.mock.summary()
-        yield Header()
+        yield TitleBar()
         with Vertical(id="mock-summary"):
             yield Static(f"[b]Mock round for {self.mock.role}[/]: {summary['answered']} of {summary['planned']} "
                          f"questions in {summary['elapsed_s'] / 60:.0f} of {self.mock.minutes:.0f} minutes.")

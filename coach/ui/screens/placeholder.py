@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
+
+from coach.ui.widgets.title_bar import TitleBar
 
 
 class PlaceholderScreen(Screen):
@@ -18,7 +20,7 @@ class PlaceholderScreen(Screen):
         self.explanation = explanation
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="placeholder"):
             yield Static(f"[b]{self.title_text}[/]  [yellow](not built yet)[/]")
             yield Static(self.explanation)

@@ -10,10 +10,11 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ProgressBar, Static
+from textual.widgets import Footer, Label, ProgressBar, Static
 
 from coach.questions.bank import Question
 from coach.ui.widgets.level_meter import LevelMeter
+from coach.ui.widgets.title_bar import TitleBar
 
 
 class PracticeScreen(Screen):
@@ -75,7 +76,7 @@ class PracticeScreen(Screen):
         self._heard: list[str] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Vertical(id="practice"):
             yield Static(self._title(), id="meta")
             yield Static(self.asked, id="question")
@@ -141,9 +142,7 @@ class PracticeScreen(Screen):
         try:
             path = synthesise(self.asked, settings.data_dir / "voice" / "question.wav",
                               rate=settings.voice.rate, voice=settings.voice.voice)
-            device = settings.audio.output_device
-            play(path, device=int(device) if device.isdigit() else device or None,
-                 should_stop=lambda: self.state != "asking")
+            play(path, device=settings.audio.output, should_stop=lambda: self.state != "asking")
         except VoiceError as exc:
             self.post_message(self.Spoken(str(exc)))
             return

@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Footer, Input, Label, Select, Static, Switch
 
 from coach.questions.bank import ROLES
+from coach.ui.widgets.title_bar import TitleBar
 
 
 class SettingsScreen(Screen):
@@ -19,7 +20,7 @@ class SettingsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         s = self.app.settings
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="settings"):
             yield Static(f"Saved to {s.source or 'the config file'} (see README: Settings).", id="settings-path")
             with Grid(id="settings-grid"):

@@ -22,7 +22,6 @@ from textual.timer import Timer
 from textual.widgets import (
     DataTable,
     Footer,
-    Header,
     Input,
     Label,
     OptionList,
@@ -39,6 +38,7 @@ from coach.stories.coverage import coverage
 from coach.stories.library import LibraryLoad, changed_on_disk, reload_story
 from coach.stories.lint import DEFAULT_WPM, MAX_TELLING_S, LintReport
 from coach.stories.model import PARTS, Story, StoryConflictError, count_words, new_story, speaking_seconds
+from coach.ui.widgets.title_bar import TitleBar
 
 #: Seconds of quiet typing before the draft is linted again.
 LINT_DELAY_S = 0.6
@@ -124,7 +124,7 @@ class StoryLibraryScreen(Screen):
     # --- layout ----------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="stories-body"):
             with Vertical(id="story-side"):
                 yield Label("[b]Stories[/]", id="story-side-title")
