@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -61,13 +62,20 @@ def test_killed_mid_recording_leaves_a_file_the_next_start_recovers(sound_server
     deadline = time.monotonic() + 180
     path = None
     while time.monotonic() < deadline:
+        ready, _, _ = select.select([driver.stdout], [], [], 1.0)
+        if not ready:
+            if driver.poll() is not None:
+                break
+            continue
         line = driver.stdout.readline()
         if line.startswith("RECORDING "):
             path = Path(line.split(" ", 1)[1].strip())
             break
         if not line and driver.poll() is not None:
             break
-    assert path is not None, driver.stderr.read()[-3000:]
+    if path is None:
+        driver.kill()
+    assert path is not None, driver.communicate()[1][-3000:]
     time.sleep(1.0)
     os.kill(driver.pid, signal.SIGKILL)
     driver.wait()

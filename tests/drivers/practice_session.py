@@ -46,7 +46,9 @@ async def run(answer: Path, out: Path, kill: bool) -> None:
         player = subprocess.Popen(["paplay", "--device=micfeed", str(answer)])
         if kill:
             await asyncio.sleep(6)
-            print(f"RECORDING {practice.recording.path}", flush=True)
+            # Straight to the real stdout: while an app runs, Textual may capture print().
+            sys.__stdout__.write(f"RECORDING {practice.recording.path}\n")
+            sys.__stdout__.flush()
             await asyncio.sleep(600)
         while player.poll() is None:
             await pilot.pause(0.1)
