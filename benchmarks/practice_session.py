@@ -136,7 +136,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["launch", "latency", "memory"], help="run one measurement")
     args = parser.parse_args()
     env = virtual_audio.start()  # before sounddevice is imported anywhere
-    from coach.ui.app import limit_malloc_arenas
+    from coach.process import limit_malloc_arenas
 
     limit_malloc_arenas()  # as `coach` does at start, before any thread exists
     work = Path(tempfile.mkdtemp(prefix="coach-bench-"))

@@ -95,7 +95,9 @@ def analyze(file: Path | None, typed: str | None, question: str | None, question
     """
     from coach.analysis.answer import QuestionContext, analyse_file, analyse_text, transcriber_for
     from coach.errors import CoachError
+    from coach.process import limit_malloc_arenas
 
+    limit_malloc_arenas()
     if (file is None) == (typed is None):
         raise click.UsageError("Give either FILE or --text, not both and not neither.")
     settings = _settings()
