@@ -98,36 +98,37 @@ async def test_no_microphone_offers_typed_answer_and_shows_feedback():
         await pilot.pause(0.3)
 
 
+async def _answer_from_file(pilot, path) -> None:
+    """From home: a random question, no microphone, so analyse an audio file instead."""
+    from coach.ui.screens.practice import PracticeScreen
+
+    app = pilot.app
+    await pilot.press("r")
+    await _wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
+    await pilot.press("f")
+    await pilot.pause()
+    app.screen.query_one("#path").value = str(path)
+    await pilot.press("enter")
+
+
 async def test_audio_file_answer_is_transcribed():
     from coach.ui.screens.feedback import FeedbackScreen
-    from coach.ui.screens.practice import PracticeScreen
 
     app = make_app(_settings())
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("r")
-        await _wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
-        await pilot.press("f")
-        await pilot.pause()
-        app.screen.query_one("#path").value = str(eval_audio("mfa_acoustic_spont"))
-        await pilot.press("enter")
+        await _answer_from_file(pilot, eval_audio("mfa_acoustic_spont"))
         await _wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen), timeout=60)
         assert app.screen.analysis.pace.wpm > 100
         assert "acoustic" in app.screen.analysis.transcript.lower()
 
 
 async def test_bad_audio_file_is_reported_and_nothing_lost(tmp_path):
-    from coach.ui.screens.practice import PracticeScreen
 
     bad = tmp_path / "answer.wav"
     bad.write_text("not audio")
     app = make_app(_settings())
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("r")
-        await _wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
-        await pilot.press("f")
-        await pilot.pause()
-        app.screen.query_one("#path").value = str(bad)
-        await pilot.press("enter")
+        await _answer_from_file(pilot, bad)
         await _wait_for(pilot, lambda: "not an audio file" in str(app.screen.query_one("#notice").render()))
     assert bad.read_text() == "not audio"
 

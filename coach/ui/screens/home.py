@@ -107,10 +107,13 @@ class HomeScreen(Screen):
         mock = MockRound.plan(self.app.questions, self._filters()["role"], settings.practice.mock_round_min)
         self.app.push_screen(PracticeScreen(mock.questions[0], mock=mock))
 
+    @work(thread=True, exclusive=True, group="stories")
     def action_stories(self) -> None:
+        """The user's own pace comes from the history database: read it off the UI thread."""
         from coach.ui.screens.stories import StoryLibraryScreen
 
-        self.app.push_screen(StoryLibraryScreen(stories_dir=None, wpm=self.app.measured_wpm()))
+        wpm = self.app.measured_wpm()
+        self.app.call_from_thread(self.app.push_screen, StoryLibraryScreen(stories_dir=None, wpm=wpm))
 
     def action_history(self) -> None:
         from coach.ui.screens.history import HistoryScreen
