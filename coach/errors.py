@@ -19,3 +19,7 @@ class NoSpeechError(CoachError):
 
 class ModelError(CoachError):
     """The speech model cannot be found, assembled or loaded."""
+
+
+class StorageError(CoachError):
+    """A file or the history could not be written (disk full, permission refused, locked, unsafe path)."""
