@@ -13,10 +13,10 @@ case "$mode" in app|test) ;; *) echo "usage: bash bootstrap.sh app|test [ARGS...
 # System packages. libportaudio2: microphone and speaker (sounddevice); espeak-ng: the voice
 # that reads questions (pyttsx3). The tests add a virtual sound server so a real microphone
 # path runs without sound hardware (tests/support/virtual_audio.sh), tmux to drive the TUI,
-# and sox/ffmpeg to make test audio in other formats.
+# sox/ffmpeg to make test audio in other formats, and strace to prove no network call is made.
 packages=(python3 python3-venv python3-dev libportaudio2 espeak-ng libespeak-ng1)
 if [ "$mode" = test ]; then
-  packages+=(pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox ffmpeg tmux util-linux)
+  packages+=(pulseaudio pulseaudio-utils libasound2-plugins alsa-utils sox ffmpeg tmux util-linux strace)
 fi
 missing=()
 for package in "${packages[@]}"; do
