@@ -226,3 +226,27 @@ def leftover_partials(folder: Path) -> list[Path]:
         return sorted(p for p in Path(folder).iterdir() if p.name.startswith(".") and p.name.endswith(PARTIAL_SUFFIX))
     except OSError:
         return []
+
+
+def is_private(folder: Path) -> bool:
+    """True when nobody but the user can open ``folder`` (or it does not exist yet)."""
+    try:
+        return not stat.S_IMODE(os.stat(folder, follow_symlinks=False).st_mode) & 0o077
+    except OSError:
+        return True
+
+
+def tighten_tree(folder: Path) -> None:
+    """Make every folder under ``folder`` 0700 and every file 0600 (a data folder an older coach left
+    readable by others). Symlinks are neither followed nor changed."""
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        for name in dirs:
+            path = os.path.join(root, name)
+            try:
+                info = os.stat(path, follow_symlinks=False)
+                if stat.S_ISDIR(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077 and info.st_uid == os.getuid():
+                    os.chmod(path, DIR_MODE)
+            except OSError:
+                pass
+        for name in files:
+            tighten(Path(root, name))

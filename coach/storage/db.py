@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
-from coach.errors import CoachError
+from coach.errors import CoachError, StorageError
+from coach.safe_files import create_private, private_dir, tighten
 from coach.storage.schema import LATEST_VERSION, migrate, user_version
 
 T = TypeVar("T")
@@ -24,9 +25,11 @@ T = TypeVar("T")
 DB_FILENAME = "history.sqlite3"
 LOCKED_MESSAGE = "The history database is locked by another coach; close it and try again."
 _BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes; extended codes keep them in the low byte)
+_WRITE_FAILED_CODES = {10, 13}  # SQLITE_IOERR (a write refused: EFBIG, EIO), SQLITE_FULL
+_CANNOT_OPEN_CODES = {8, 14}  # SQLITE_READONLY, SQLITE_CANTOPEN (a read-only folder: no -shm, no -wal)
 
 
-class HistoryLockedError(CoachError):
+class HistoryLockedError(StorageError):
     """Another process held the database's write lock through every retry."""
 
 
@@ -44,6 +47,31 @@ def _is_busy(exc: sqlite3.Error) -> bool:
         return code & 0xFF in _BUSY_CODES
     message = str(exc).lower()
     return "locked" in message or "busy" in message
+
+
+def _code(exc: BaseException) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _is_write_failure(exc: BaseException) -> bool:
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = _code(exc)
+    if code is not None:
+        return code in _WRITE_FAILED_CODES
+    message = str(exc).lower()
+    return "disk is full" in message or "disk i/o error" in message
+
+
+def _cannot_open(exc: BaseException) -> bool:
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    code = _code(exc)
+    if code is not None:
+        return code in _CANNOT_OPEN_CODES
+    message = str(exc).lower()
+    return "unable to open" in message or "readonly" in message
 
 
 def _is_corrupt(exc: BaseException) -> bool:
@@ -68,7 +96,7 @@ class Database:
     """
 
     def __init__(self, path: Path, *, busy_timeout_s: float = 2.0, retries: int = 3,
-                 retry_wait_s: float = 0.2) -> None:
+                 retry_wait_s: float = 0.2, read_only_ok: bool = False) -> None:
         self.path = path
         self.busy_timeout_s = busy_timeout_s
         self.retries = max(1, retries)
@@ -77,13 +105,29 @@ class Database:
         self.notices: list[str] = []
         #: The schema version the file had when opened (0 for a new file).
         self.opened_version = 0
+        #: True when the file could only be opened read-only (a read-only folder or disk).
+        self.read_only = False
         self._lock = threading.RLock()
-        self._conn = self._open()
+        try:
+            self._conn = self._open()
+        except (HistoryLockedError, HistoryVersionError):
+            raise
+        except (sqlite3.OperationalError, OSError, StorageError) as exc:
+            if not read_only_ok or not self.path.is_file():
+                raise self._write_error(exc) from exc
+            self._conn = self._open_read_only()
 
     # -- opening ---------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        # SQLite gives the -wal and -shm files the database file's permissions, so a database
+        # created 0600 here keeps all three private; older files are tightened.
+        try:
+            create_private(self.path).close()
+        except FileExistsError:
+            for suffix in ("", "-wal", "-shm"):
+                tighten(self.path.with_name(self.path.name + suffix))
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT), so a
         # write takes the lock up front instead of failing half-way when upgrading a read lock.
         conn = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None,
@@ -107,6 +151,51 @@ class Database:
             conn.close()
             raise
         return conn
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """Open the file without writing anything next to it, for reading a history in a read-only folder.
+
+        ``mode=ro`` still needs the ``-shm`` file; when even that cannot be made, ``immutable=1``
+        reads the database file alone (what a checkpointed history holds in full).
+        """
+        uri = self.path.resolve().as_uri()
+        for query in ("mode=ro", "mode=ro&immutable=1"):
+            conn = sqlite3.connect(f"{uri}?{query}", uri=True, timeout=self.busy_timeout_s, isolation_level=None,
+                                   check_same_thread=False)
+            try:
+                version = user_version(conn)
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                if query.endswith("immutable=1"):
+                    raise self._write_error(exc) from exc
+                continue
+            if version > LATEST_VERSION:
+                conn.close()
+                raise HistoryVersionError(
+                    f"The history database {self.path} was written by a newer coach (schema {version}, this one "
+                    f"knows {LATEST_VERSION}); upgrade coach to use it.")
+            if version < LATEST_VERSION:
+                conn.close()
+                raise StorageError(f"The history database {self.path} needs an upgrade but its folder cannot be "
+                                   "written; make the folder writable and run coach again.")
+            self.opened_version = version
+            self.read_only = True
+            wal = self.path.with_name(self.path.name + "-wal")
+            if "immutable" in query and wal.is_file() and wal.stat().st_size > 0:
+                self.notices.append(f"The folder {self.path.parent} cannot be written, so the history was read "
+                                    "without its write-ahead log; the newest attempts may be missing from this view.")
+            return conn
+        raise AssertionError("unreachable")
+
+    def _write_error(self, exc: BaseException) -> StorageError:
+        if isinstance(exc, StorageError):
+            return exc
+        reason = (f"{exc.strerror or exc}" if isinstance(exc, OSError) else
+                  "the disk is full or a write failed" if _is_write_failure(exc) else
+                  "the folder or file cannot be written" if _cannot_open(exc) else str(exc))
+        return StorageError(f"The history database {self.path} could not be opened ({str(reason).rstrip('.')}); "
+                            "nothing in it was changed: free some space or fix the folder's permissions and try again.")
 
     def _check(self, conn: sqlite3.Connection) -> None:
         """Raise HistoryCorruptError when the file is not a sound SQLite database."""
@@ -178,6 +267,10 @@ class Database:
             try:
                 return operation()
             except sqlite3.OperationalError as exc:
+                if _is_write_failure(exc):
+                    raise StorageError(
+                        f"Could not write to the history in {self.path.parent} (the disk is full or a write was "
+                        "refused); what was saved before is intact: free some space and try again.") from exc
                 if not _is_busy(exc):
                     raise
                 last = exc

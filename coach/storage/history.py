@@ -6,17 +6,19 @@ The CLI, the reports and the TUI all go through :class:`History`; none of them s
 from __future__ import annotations
 
 import json
-import shutil
+import re
 import sqlite3
+import sys
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coach.errors import CoachError
+from coach.errors import CoachError, StorageError
+from coach.safe_files import copy_atomic, is_private, private_dir, tighten_tree
 from coach.settings import Settings
-from coach.storage.db import DB_FILENAME, Database
+from coach.storage.db import DB_FILENAME, LOCKED_MESSAGE, Database, HistoryLockedError
 from coach.storage.models import (
     Attempt,
     AttemptSummary,
@@ -68,6 +70,8 @@ class History:
         settings: where the data folder is, and how re-analysis transcribes.
         path: another database file (tests, benchmarks); default ``<data dir>/history.sqlite3``.
         busy_timeout_s, retries: how long to wait for another coach's lock (see :class:`Database`).
+        read_only_ok: when the folder cannot be written (a read-only disk), open the history for
+            reading instead of failing (the listing and report commands).
 
     Raises:
         HistoryLockedError: another process kept the database locked through every retry.
@@ -75,10 +79,14 @@ class History:
     """
 
     def __init__(self, settings: Settings, *, path: Path | None = None, busy_timeout_s: float = 2.0,
-                 retries: int = 3) -> None:
+                 retries: int = 3, read_only_ok: bool = False) -> None:
         self.settings = settings
         self.path = path or history_path(settings)
-        self.db = Database(self.path, busy_timeout_s=busy_timeout_s, retries=retries)
+        # A data folder an older coach made readable by everyone is made private once, files and all.
+        loose = settings.data_dir.is_dir() and not is_private(settings.data_dir)
+        self.db = Database(self.path, busy_timeout_s=busy_timeout_s, retries=retries, read_only_ok=read_only_ok)
+        if loose and not self.db.read_only:
+            tighten_tree(settings.data_dir)
 
     @property
     def notices(self) -> list[str]:
@@ -100,9 +108,10 @@ class History:
         """Recordings inside the data folder are stored relative to it, so the folder can move."""
         if path is None:
             return None
-        path = Path(path).expanduser().absolute()
+        # resolve(), not absolute(): "recordings/../../home/me/answer.wav" is outside the folder.
+        path = Path(path).expanduser().resolve()
         try:
-            return path.relative_to(self.settings.data_dir.absolute()).as_posix()
+            return path.relative_to(self.settings.data_dir.resolve()).as_posix()
         except ValueError:
             return str(path)
 
@@ -113,8 +122,9 @@ class History:
         return path if path.is_absolute() else self.settings.data_dir / path
 
     def _inside_data_dir(self, path: Path) -> bool:
+        """Decided on resolved paths: ``..`` and symlinks cannot make the user's own file look like ours."""
         try:
-            path.absolute().relative_to(self.settings.data_dir.absolute())
+            Path(path).expanduser().resolve().relative_to(self.settings.data_dir.resolve())
             return True
         except ValueError:
             return False
@@ -127,7 +137,7 @@ class History:
         stamp = to_db_time(started_at or now_utc())
         return self.db.write(lambda c: c.execute(
             "INSERT INTO sessions (uid, started_at, mode, role) VALUES (?, ?, ?, ?)",
-            (uuid.uuid4().hex, stamp, mode, role)).lastrowid)
+            (new_uid(), stamp, mode, role)).lastrowid)
 
     def end_session(self, session_id: int, ended_at: datetime | None = None) -> None:
         stamp = to_db_time(ended_at or now_utc())
@@ -156,6 +166,7 @@ class History:
         model: str | None = None,
         session_id: int | None = None,
         created_at: datetime | None = None,
+        uid: str | None = None,
     ) -> int:
         """Store one attempt and return its id. An attempt is kept even when its analysis failed.
 
@@ -168,6 +179,8 @@ class History:
             story: the title (or id) of the STAR story rehearsed with this answer, if any.
             session_id: the session it belongs to, from :meth:`start_session`.
             created_at: when the answer was given (default now).
+            uid: the attempt's stable id (default a new one); :func:`save_analysis` names the
+                recording after it.
         """
         data = analysis.to_json() if analysis is not None else None
         if analysis is not None:
@@ -179,7 +192,7 @@ class History:
             transcript = transcript if transcript is not None else analysis.transcript
             model = model or (analysis.model.name if analysis.model else None)
         row: dict[str, Any] = {
-            "uid": uuid.uuid4().hex,
+            "uid": uid or new_uid(),
             "session_id": session_id,
             "created_at": to_db_time(created_at or now_utc()),
             "question_id": question_id,
@@ -380,6 +393,11 @@ class History:
         return Attempt(**fields, transcript=transcript, analysis=analysis, highlights=highlights)
 
 
+def new_uid() -> str:
+    """A session's or attempt's stable id: 32 lowercase hex digits (what the import schema accepts)."""
+    return uuid.uuid4().hex
+
+
 def _no_attempt(attempt_id: int) -> CoachError:
     return CoachError(f"There is no attempt {attempt_id}; `coach history` lists them with their ids.")
 
@@ -424,12 +442,13 @@ def _highlights(analysis: AnswerAnalysis | None) -> list[tuple[int, int, str]]:
 
 def save_analysis(settings: Settings, analysis: AnswerAnalysis | None, audio_path: Path | None = None, *,
                   error: str | None = None, story: str | None = None, session_id: int | None = None,
-                  copy_audio: bool = True, **fields: Any) -> int:
+                  copy_audio: bool = True, on_notice: Callable[[str], None] | None = None, **fields: Any) -> int:
     """Store one analysed answer (``coach analyze --save``, or the TUI after feedback); return its id.
 
-    A recording outside the data folder is copied into ``<data dir>/recordings/saved/`` first,
+    A recording outside the data folder is copied into ``<data dir>/recordings/saved/<uid><ext>``
+    first (named by the attempt's uid, so two answers called ``answer.wav`` never share a file),
     so the history owns what it may later delete or export, and the user's own file is never
-    touched.
+    touched. When the attempt cannot be stored the copy is removed again.
 
     Args:
         settings: the settings (where the data folder is).
@@ -439,26 +458,55 @@ def save_analysis(settings: Settings, analysis: AnswerAnalysis | None, audio_pat
         story: the story rehearsed, if any.
         session_id: the session it belongs to.
         copy_audio: copy a recording from outside the data folder (default True).
+        on_notice: told what the user must know (a damaged database moved aside); default: a
+            ``Note:`` line on stderr.
         fields: further :meth:`History.save_attempt` keywords (question_id, question_text, kind, ...).
+
+    Raises:
+        StorageError: the disk is full, the folder cannot be written, or the database stayed
+            locked; the sentence says the attempt was not saved.
     """
-    with History(settings) as history:
-        if audio_path is not None and copy_audio and not history._inside_data_dir(Path(audio_path)):
-            audio_path = _copy_into(Path(audio_path), settings.recordings_dir / "saved")
-        return history.save_attempt(analysis=analysis, error=error, audio_path=audio_path, story=story,
-                                    session_id=session_id, **fields)
+    def tell(notice: str) -> None:
+        print(f"Note: {notice}", file=sys.stderr)
+
+    uid = new_uid()
+    copied: Path | None = None
+    try:
+        with History(settings) as history:
+            for notice in history.notices:
+                (on_notice or tell)(notice)
+            if audio_path is not None and copy_audio and not history._inside_data_dir(Path(audio_path)):
+                copied = _copy_into(Path(audio_path), settings.recordings_dir / "saved", uid)
+                audio_path = copied
+            return history.save_attempt(analysis=analysis, error=error, audio_path=audio_path, story=story,
+                                        session_id=session_id, uid=uid, **fields)
+    except HistoryLockedError as exc:
+        _discard(copied)
+        raise HistoryLockedError(LOCKED_MESSAGE.replace("; close it", ", so this attempt was not saved; close it")) \
+            from exc
+    except BaseException:
+        _discard(copied)
+        raise
 
 
-def _copy_into(source: Path, folder: Path) -> Path:
+def _discard(path: Path | None) -> None:
+    if path is not None:
+        try:
+            path.unlink()
+        except OSError:
+            pass  # an orphan copy in the data folder; the user's own file is untouched either way
+
+
+def _copy_into(source: Path, folder: Path, uid: str) -> Path:
     if not source.is_file():
         raise CoachError(f"The recording {source} does not exist, so it cannot be saved with the attempt.")
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    target = folder / f"{stamp}-{source.name}"
-    n = 1
-    while target.exists():
-        target = folder / f"{stamp}-{n}-{source.name}"
-        n += 1
-    partial = target.with_name(target.name + ".partial")
-    shutil.copyfile(source, partial)
-    partial.replace(target)
-    return target
+    private_dir(folder)
+    suffix = source.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,8}", source.suffix.lower()) else ""
+    target = folder / f"{uid}{suffix}"
+    try:
+        return copy_atomic(source, target, exclusive=True,
+                           kept="the attempt was not saved and your recording is untouched")
+    except FileExistsError as exc:  # a uuid4 collision: never overwrite
+        raise StorageError(f"{target} already exists; save the answer again.") from exc
+    except OSError as exc:
+        raise CoachError(f"The recording {source} cannot be read ({exc.strerror or exc}); check the file.") from exc
