@@ -49,3 +49,36 @@ def test_base_is_assembled_once_and_transcribes(tmp_path):
     assert model_bin.stat().st_mtime_ns == stamp  # not joined again
     text = Transcriber(choice).transcribe(load_audio(eval_audio("jfk_ask_not")).samples).text.lower()
     assert "ask not what your country can do for you" in text
+
+
+def _fake_model(folder):
+    folder.mkdir(parents=True)
+    for name in ("model.bin", "config.json", "tokenizer.json"):
+        (folder / name).write_text("not a model")
+    return folder
+
+
+def test_a_bare_name_never_means_a_folder_in_the_current_directory(tmp_path, monkeypatch):
+    """A `tiny.en/` planted where coach is run must not feed its model.bin to the native loader."""
+    _fake_model(tmp_path / "tiny.en")
+    _fake_model(tmp_path / "custom")
+    monkeypatch.chdir(tmp_path)
+    assert resolve_model("tiny.en", [], tmp_path / "data").source == "bundled"
+    assert resolve_model("custom", [], tmp_path / "data").source == "download"
+    local = resolve_model("./custom", [], tmp_path / "data")
+    assert local.source == "local" and local.location == str(tmp_path / "custom")
+
+
+def test_a_model_folder_without_a_tokenizer_is_refused(tmp_path):
+    """faster-whisper would fetch the tokenizer from the Hugging Face Hub: a network call."""
+    folder = _fake_model(tmp_path / "m")
+    (folder / "tokenizer.json").unlink()
+    with pytest.raises(ModelError, match="missing tokenizer.json"):
+        resolve_model(str(folder), [], tmp_path)
+
+
+@pytest.mark.parametrize("name", [".", ".."])
+def test_dot_names_are_not_models(tmp_path, name):
+    _fake_model(tmp_path / "models" / "x")
+    with pytest.raises(ModelError, match="not a model name"):
+        resolve_model(name, [tmp_path / "models" / "x"], tmp_path)

