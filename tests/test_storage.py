@@ -457,23 +457,38 @@ def test_import_refuses_what_is_not_a_coach_export(history, tmp_path):
         import_history(history, tmp_path / "missing.zip")
 
 
-def test_import_never_writes_outside_the_recordings_folder(history, settings, tmp_path):
-    manifest = {"format": "coach-history-export", "format_version": 1, "sessions": [], "attempts": [
-        {"uid": "a" * 32, "created_at": "2026-01-01T00:00:00+00:00", "question_text": "Q?", "kind": "behavioral",
-         "analysis_error": "x", "audio": "../../evil.wav", "audio_name": "../../evil.wav"},
-        {"uid": "b" * 32, "created_at": "2026-01-01T00:00:00+00:00", "question_text": "Q?", "kind": "behavioral",
-         "analysis_error": "x", "audio": f"audio/{'b' * 32}.wav", "audio_name": "../../../escape.wav"},
-    ]}
-    archive = tmp_path / "crafted.tar.gz"
-    with tarfile.open(archive, "w:gz") as out:
-        for name, data in (("history.json", json.dumps(manifest).encode()), ("../../evil.wav", b"RIFF"),
-                           (f"audio/{'b' * 32}.wav", b"RIFFdata")):
+def _crafted(path: Path, attempts: list[dict], members: dict[str, bytes]) -> Path:
+    manifest = {"format": "coach-history-export", "format_version": 1, "sessions": [], "attempts": attempts}
+    with tarfile.open(path, "w:gz") as out:
+        for name, data in {"history.json": json.dumps(manifest).encode(), **members}.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
             out.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_import_refuses_an_archive_chosen_recording_path_and_writes_nothing(history, settings, tmp_path):
+    archive = _crafted(tmp_path / "crafted.tar.gz", [
+        {"uid": "b" * 32, "created_at": "2026-01-01T00:00:00+00:00", "question_text": "Q?", "kind": "behavioral",
+         "analysis_error": "x", "audio": f"audio/{'b' * 32}.wav"},
+        {"uid": "a" * 32, "created_at": "2026-01-01T00:00:00+00:00", "question_text": "Q?", "kind": "behavioral",
+         "analysis_error": "x", "audio": "../../evil.wav", "audio_name": "../../evil.wav"},
+    ], {"../../evil.wav": b"RIFF", f"audio/{'b' * 32}.wav": b"RIFFdata"})
+    with pytest.raises(CoachError, match=r"attempts\[1\]\.audio: not a recording name.*nothing was imported"):
+        import_history(history, archive)
+    assert history.count() == 0
+    assert not [p for p in settings.data_dir.rglob("*") if p.suffix == ".wav"]
+    assert not (tmp_path / "evil.wav").exists()
+
+
+def test_import_names_recordings_by_uid_not_by_the_archive(history, settings, tmp_path):
+    archive = _crafted(tmp_path / "crafted.tar.gz", [
+        {"uid": "b" * 32, "created_at": "2026-01-01T00:00:00+00:00", "question_text": "Q?", "kind": "behavioral",
+         "analysis_error": "x", "audio": f"audio/{'b' * 32}.wav", "audio_name": "../../../escape.wav"},
+    ], {f"audio/{'b' * 32}.wav": b"RIFFdata"})
     result = import_history(history, archive)
-    assert result.attempts_added == 2 and result.audio_missing == 1 and result.audio_restored == 1
+    assert result.attempts_added == 1 and result.audio_restored == 1
     restored = [p for p in settings.data_dir.rglob("*") if p.is_file() and p.suffix == ".wav"]
-    assert [p.name for p in restored] == ["escape.wav"]
-    assert restored[0].parent == settings.recordings_dir / "imported"
-    assert not (tmp_path / "evil.wav").exists() and not (settings.data_dir.parent / "escape.wav").exists()
+    assert restored == [settings.recordings_dir / "imported" / f"{'b' * 32}.wav"]
+    assert restored[0].read_bytes() == b"RIFFdata"
+    assert not (settings.data_dir.parent / "escape.wav").exists()
