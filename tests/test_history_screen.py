@@ -119,7 +119,7 @@ async def test_attempt_detail_shows_the_highlighted_transcript_and_replays(seede
         assert "fillers" in _text(detail.query_one("#attempt-scores"))
 
         await pilot.press("p")  # no speaker here: a warning, not a crash
-        await _wait_for(pilot, lambda: not app._replaying)
+        await _wait_for(pilot, lambda: not app.replaying)
         await pilot.press("escape")
         await _wait_for(pilot, lambda: not isinstance(app.screen, AttemptScreen))
 

@@ -213,3 +213,23 @@ async def test_opening_a_story_edited_elsewhere_shows_the_file(tmp_path):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "saved over the new version" in second.path.read_text(encoding="utf-8")
+
+
+async def test_screen_shortcuts_work_while_a_section_is_edited(tmp_path):
+    """The footer shows ctrl+g and ctrl+e: they must work from inside the editor too."""
+    from coach.ui.screens.practice import PracticeScreen
+
+    app = make_app(_settings())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(app, pilot, StoryLibraryScreen(stories_dir=_library(tmp_path)))
+        tabs = screen.query_one("#story-tabs")
+        for section in ("#section-action", "#story-title"):
+            screen.query_one(section).focus()
+            await pilot.press("ctrl+g")
+            assert tabs.active == "tab-coverage", section
+            await pilot.press("ctrl+g")
+            assert tabs.active == "tab-editor", section
+        screen.query_one("#section-result").focus()
+        await pilot.press("ctrl+e")
+        await _wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen))
+        assert app.screen.story.title == screen.current.title

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,6 +31,8 @@ class CoachApp(App):
 
     #: "loading", "ready", or the error message.
     model_state: reactive[str] = reactive("loading")
+    #: True while a recording is being played back (screens watch it to say playing or stopped).
+    replaying: reactive[bool] = reactive(False)
 
     class ModelsLoaded(Message):
         """The Whisper model, voice activity model and spaCy are in memory."""
@@ -53,7 +55,8 @@ class CoachApp(App):
 
         self.transcriber = transcriber_for(self.settings)
         self.questions: list[Question] = load_questions(self.settings.data_dir / "questions")
-        self._replaying = False
+        #: Bumped by every replay start and stop: a replay thread stops once its turn has passed.
+        self._replay_turn = 0
 
     def on_mount(self) -> None:
         from coach.ui.screens.home import HomeScreen
@@ -108,27 +111,36 @@ class CoachApp(App):
         """Play a recording to the speaker; a second call while it plays stops it."""
         if path is None:
             self.notify("A typed answer has no recording to replay.")
-        elif self._replaying:
-            self._replaying = False
+        elif self.replaying:
+            self.stop_replay()
         elif not path.is_file():
             self.notify(f"The recording {path} is no longer on disk.", severity="warning")
         else:
-            self._replaying = True
-            self._replay(path)
+            self._replay_turn += 1
+            self.replaying = True
+            self._replay(path, self._replay_turn)
 
     def stop_replay(self) -> None:
-        self._replaying = False
+        self._replay_turn += 1
+        self.replaying = False
 
-    @work(thread=True, exclusive=True, group="replay", exit_on_error=False)
-    def _replay(self, path: Path) -> None:
+    def _replay_ended(self, turn: int) -> None:
+        if turn == self._replay_turn:
+            self.replaying = False
+
+    @work(thread=True, group="replay", exit_on_error=False)
+    def _replay(self, path: Path, turn: int) -> None:
         from coach.speech.voice import VoiceError, play
 
         try:
-            play(path, device=self.settings.audio.output, should_stop=lambda: not self._replaying)
+            play(path, device=self.settings.audio.output, should_stop=lambda: turn != self._replay_turn)
         except VoiceError as exc:
             self.call_from_thread(self.notify, str(exc), severity="warning")
         finally:
-            self._replaying = False
+            try:
+                self.call_from_thread(self._replay_ended, turn)
+            except RuntimeError:  # the app closed while playing
+                pass
 
     def measured_wpm(self) -> float | None:
         """The user's own pace (median of their last 20 spoken answers), for estimating how long a
@@ -149,15 +161,20 @@ class CoachApp(App):
 
     @work(thread=True, group="history", exit_on_error=False)
     def save_attempt(self, analysis, audio=None, *, error: str | None = None, story: str | None = None,
-                     **fields) -> None:
-        """Keep every attempt, also one whose analysis failed (a worker: file and database work)."""
+                     on_saved: Callable[[int], None] | None = None, **fields) -> None:
+        """Keep every attempt, also one whose analysis failed (a worker: file and database work).
+
+        ``on_saved`` is called on the UI thread with the new attempt's id."""
         from coach.storage import save_analysis
 
         try:
-            save_analysis(self.settings, analysis, audio, error=error, story=story, **fields)
+            attempt_id = save_analysis(self.settings, analysis, audio, error=error, story=story, **fields)
         except Exception as exc:  # the feedback on screen still stands; say the history missed it
             self.call_from_thread(self.notify, f"The attempt was not saved to the history: {exc}",
                                   severity="warning")
+            return
+        if on_saved is not None:
+            self.call_from_thread(on_saved, attempt_id)
 
     def action_open_settings(self) -> None:
         from coach.ui.screens.settings import SettingsScreen

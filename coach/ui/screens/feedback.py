@@ -22,25 +22,37 @@ from coach.ui.widgets.title_bar import TitleBar
 
 class FeedbackScreen(Screen):
     BINDINGS = [
+        Binding("r", "retry", "Retry this question"),
+        Binding("c", "compare", "Compare attempts"),
         Binding("a", "answer_follow_up", "Answer follow-up"),
         Binding("n", "next_question", "Next question"),
         Binding("p", "replay", "Replay"),
         Binding("escape", "home", "Home"),
     ]
 
-    def __init__(self, question: Question, analysis, audio: Path | None, *, mock=None, story=None) -> None:
+    def __init__(self, question: Question, analysis, audio: Path | None, *, mock=None, story=None,
+                 asked: str | None = None) -> None:
         super().__init__()
         self.story = story
         self.question = question
         self.analysis = analysis
         self.audio = audio
         self.mock = mock
+        #: The text that was asked (a follow-up's, or the bank question's).
+        self.asked = asked or analysis.question.text or question.text
+        #: The attempt's id in the history, once saved (the app's save worker reports it).
+        self.attempt_id: int | None = None
+
+    def attempt_saved(self, attempt_id: int) -> None:
+        self.attempt_id = attempt_id
 
     def compose(self) -> ComposeResult:
         analysis = self.analysis
         coaching = analysis.coaching
         yield TitleBar()
         with VerticalScroll(id="feedback"):
+            if self.mock is not None:
+                yield Static(self._mock_line(), id="feedback-mock")
             yield Static(f"[b]{analysis.question.text or self.question.text}[/]", id="asked")
             yield Static("[b]Delivery[/]", classes="section")
             length = coaching.length
@@ -52,6 +64,8 @@ class FeedbackScreen(Screen):
             yield RangeGauge("Fillers", coaching.filler_rate["per_100_words"], 0, 4.5, 12, "per 100 words",
                              self._filler_note())
             yield Static(self._pauses_line(), id="pauses")
+            if self.audio is not None:
+                yield Static(self._replay_line(False), id="replay-status")
             if coaching.star is not None:
                 yield Static("[b]STAR structure[/]", classes="section")
                 yield StarTimeline(coaching.star, id="timeline")
@@ -76,6 +90,34 @@ class FeedbackScreen(Screen):
     def on_mount(self) -> None:
         if self.story is not None:
             self.compare_with_draft()
+        if self.audio is not None:
+            self.watch(self.app, "replaying", self._show_replay, init=False)
+
+    def _mock_line(self) -> str:
+        from coach.ui.duration import spoken_duration
+
+        mock = self.mock
+        # The round has moved on to the next question once this answer was recorded.
+        return (f"Mock round: question {mock.index} of {len(mock.questions)} answered, "
+                f"{spoken_duration(mock.remaining_s)} left · n for the next question, escape ends the round")
+
+    @staticmethod
+    def _replay_line(playing: bool) -> str:
+        if playing:
+            return "[b green]▶ Playing your answer[/] (p stops)"
+        return "■ Stopped · press [b]p[/] to hear your answer"
+
+    def _show_replay(self, playing: bool) -> None:
+        self.query_one("#replay-status", Static).update(self._replay_line(playing))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "replay":
+            return self.audio is not None  # a typed answer has nothing to play
+        if action == "retry":
+            return self.mock is None  # a mock round moves on, as an interview does
+        if action == "answer_follow_up":
+            return bool(self.analysis.coaching.follow_up)
+        return True
 
     @work(thread=True, exclusive=True, group="rehearsal", exit_on_error=False)
     def compare_with_draft(self) -> None:
@@ -123,6 +165,24 @@ class FeedbackScreen(Screen):
 
         return highlighted_transcript(self.analysis)
 
+    def action_retry(self) -> None:
+        """The same question again, at once: the way people practise one answer until it is right."""
+        from coach.ui.screens.practice import PracticeScreen
+
+        self.app.stop_replay()
+        text = self.asked if self.asked != self.question.text else None
+        self.app.switch_screen(PracticeScreen(self.question, text=text, story=self.story))
+
+    def action_compare(self) -> None:
+        if self.attempt_id is None:
+            self.notify("This answer is still being saved to your history; press c again in a moment.",
+                        title="Compare")
+            return
+        from coach.ui.screens.compare import CompareScreen
+
+        self.app.stop_replay()
+        self.app.push_screen(CompareScreen(self.attempt_id))
+
     def action_answer_follow_up(self) -> None:
         follow_up = self.analysis.coaching.follow_up
         if not follow_up:
@@ -134,6 +194,7 @@ class FeedbackScreen(Screen):
     def action_next_question(self) -> None:
         from coach.ui.screens.practice import PracticeScreen
 
+        self.app.stop_replay()
         if self.mock is not None:
             nxt = self.mock.current
             if nxt is None:
@@ -151,7 +212,7 @@ class FeedbackScreen(Screen):
 
     def action_home(self) -> None:
         self.app.stop_replay()
-        if self.mock is not None and self.mock.current is None:
+        if self.mock is not None:  # escape ends the round, with its summary
             from coach.ui.screens.mock_summary import MockSummaryScreen
 
             self.app.switch_screen(MockSummaryScreen(self.mock))

@@ -30,7 +30,8 @@ _LEGEND = ("[b]Reading the charts[/]\n\n"
            "[green]green lines[/]: the good range\n\n"
            "Pace counts spoken answers only; STAR and time on the action count behavioral answers; "
            "the rubric counts think-aloud ones.\n\n"
-           "[dim]escape: back · f5: reload · tab: the tables below[/]")
+           "[dim]escape: back · f5: reload · tab: the tables below · c: compare an attempt with the one "
+           "before it[/]")
 
 #: Attempt rows added before the first paint (enough to fill the table); the rest follow in chunks.
 _FIRST_ROWS = 40
@@ -46,6 +47,10 @@ class HistoryScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("f5", "reload", "Reload"),
+        Binding("c", "compare", "Compare attempts"),
+        # Pager keys: the page scrolls with them whatever has focus (the tables do not use them).
+        Binding("j", "scroll_page(1)", "Down", show=False),
+        Binding("k", "scroll_page(-1)", "Up", show=False),
     ]
 
     class Loaded(Message):
@@ -103,7 +108,8 @@ class HistoryScreen(Screen):
             yield Static(_LEGEND, id="chart-legend")
         yield Label("Best attempt per question (tab to it; enter opens the attempt)", classes="section")
         yield DataTable(id="best", cursor_type="row", zebra_stripes=True)
-        yield Label("Your attempts, newest first (enter opens one)", classes="section")
+        yield Label("Your attempts, newest first (enter opens one, c compares it with the one before)",
+                    classes="section")
         yield DataTable(id="attempts", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -266,10 +272,26 @@ class HistoryScreen(Screen):
 
     # -- actions -------------------------------------------------------------------------------
 
+    def action_scroll_page(self, lines: int) -> None:
+        scroll = self.query_one("#history", VerticalScroll)
+        scroll.scroll_relative(y=lines, animate=False)
+
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self._open(int(event.row_key.value))
+
+    def action_compare(self) -> None:
+        """The attempt under the cursor of the focused table against the one before it."""
+        table = self.focused if isinstance(self.focused, DataTable) else None
+        if table is None or not table.row_count:
+            self.notify("Tab to an attempt in the tables below, then press c to compare it with the attempt "
+                        "before it at the same question.", title="Compare")
+            return
+        from coach.ui.screens.compare import CompareScreen
+
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self.app.push_screen(CompareScreen(int(key)))
 
     def _open(self, attempt_id: int) -> None:
         from coach.ui.screens.attempt import AttemptScreen

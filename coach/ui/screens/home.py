@@ -30,8 +30,7 @@ class HomeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         with Vertical(id="home"):
-            yield Static("Pick a question, or press [b]r[/] for a random one and [b]m[/] for a "
-                         "45-minute mock round.", id="intro")
+            yield Static(self._intro(), id="intro")
             with Horizontal(id="filters"):
                 yield Select([(r, r) for r in ROLES], value=self.app.settings.practice.role, allow_blank=False,
                              id="role")
@@ -40,6 +39,16 @@ class HomeScreen(Screen):
             yield OptionList(id="questions")
             yield Static(id="count")
         yield Footer()
+
+    def _intro(self) -> str:
+        from coach.ui.duration import round_length
+
+        return ("Pick a question, or press [b]r[/] for a random one and [b]m[/] for a "
+                f"{round_length(self.app.settings.practice.mock_round_min)} mock round.")
+
+    def on_screen_resume(self) -> None:
+        # The settings screen may have changed the round's length.
+        self.query_one("#intro", Static).update(self._intro())
 
     def on_mount(self) -> None:
         self._refresh_categories()

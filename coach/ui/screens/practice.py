@@ -28,6 +28,9 @@ class PracticeScreen(Screen):
         Binding("escape", "leave", "Back"),
     ]
 
+    #: Shown while the question is read aloud.
+    READING = "Reading the question… (press [b]space[/] to answer now)"
+
     class Spoken(Message, bubble=False):
         """The question has been read aloud (or could not be)."""
 
@@ -59,9 +62,14 @@ class PracticeScreen(Screen):
             self.audio = audio
 
     class Failed(Message, bubble=False):
-        def __init__(self, error: str) -> None:
+        """The answer could not be analysed; ``path`` is the audio file path as typed, for a file."""
+
+        def __init__(self, error: str, path: str | None = None, recorded: bool = False) -> None:
             super().__init__()
             self.error = error
+            self.path = path
+            #: The answer was recorded here (its recording goes to the history as not analysed).
+            self.recorded = recorded
 
     def __init__(self, question: Question, *, mock=None, text: str | None = None, story=None) -> None:
         super().__init__()
@@ -72,7 +80,9 @@ class PracticeScreen(Screen):
         #: The text asked (a follow-up replaces the bank question's text).
         self.asked = text or question.text
         self.recording = None
-        self.state = "asking"  # asking → recording → analysing → done, or no_microphone
+        # asking → recording → analysing → done; or no_microphone, typed, failed (space records
+        # again); or leaving (the keep-or-discard dialog is open over a running recording).
+        self.state = "asking"
         self._heard: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -96,9 +106,15 @@ class PracticeScreen(Screen):
         kind = "Behavioral" if self.question.kind == "behavioral" else "Think aloud"
         line = f"{kind} · {self.question.category.replace('_', ' ')} · target {self.question.target_s:.0f} s"
         if self.mock is not None:
-            line += (f" · mock round question {self.mock.index + 1} of {len(self.mock.questions)}, "
-                     f"{self.mock.remaining_s / 60:.0f} min left")
+            line += f" · {self.mock_position()}"
         return line
+
+    def mock_position(self) -> str:
+        """Where the mock round stands, for every screen of the round."""
+        from coach.ui.duration import spoken_duration
+
+        return (f"mock round question {self.mock.index + 1} of {len(self.mock.questions)}, "
+                f"{spoken_duration(self.mock.remaining_s)} left")
 
     def on_mount(self) -> None:
         self.set_interval(0.25, self._tick)
@@ -131,8 +147,13 @@ class PracticeScreen(Screen):
 
     # Asking ---------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="voice", exit_on_error=False)
     def ask(self) -> None:
+        if not self.app.settings.voice.mute:
+            self._notice(self.READING if self.state == "asking" else "Reading the question again…")
+        self.speak_question()
+
+    @work(thread=True, exclusive=True, group="voice", exit_on_error=False)
+    def speak_question(self) -> None:
         settings = self.app.settings
         if settings.voice.mute:
             self.post_message(self.Spoken("The voice is muted (settings): read the question."))
@@ -151,8 +172,14 @@ class PracticeScreen(Screen):
     def on_practice_screen_spoken(self, message: Spoken) -> None:
         if message.problem:
             self._notice(message.problem)
+        elif self.state == "recording":
+            self._notice(self._recording_notice())
         if self.state == "asking":
             self.start_recording()
+
+    @staticmethod
+    def _recording_notice() -> str:
+        return "Recording: answer now, press [b]space[/] when you are done."
 
     def action_repeat_question(self) -> None:
         if self.state in {"recording", "asking", "no_microphone"}:
@@ -182,7 +209,9 @@ class PracticeScreen(Screen):
             self._notice(f"{exc}\nPress [b]t[/] to type your answer or [b]f[/] to analyse an audio file.")
             return
         self.state = "recording"
-        self._notice("Recording: answer now, press [b]space[/] when you are done.")
+        self._heard = []
+        self.query_one("#transcript", Static).update("")
+        self._notice(self._recording_notice())
 
     def on_practice_screen_level(self, message: Level) -> None:
         self.query_one(LevelMeter).level = message.dbfs
@@ -200,7 +229,7 @@ class PracticeScreen(Screen):
         self.query_one("#clock", Label).update(f"{elapsed:5.1f} s of {self.question.target_s:.0f} s")
         self.query_one("#cue", Label).update(self._cue(elapsed))
         stop_after = self.app.settings.practice.silence_stop_s
-        if stop_after and self.recording.silent_for() >= stop_after:
+        if stop_after and self.recording.silent_for() >= stop_after and self.state == "recording":
             self.action_toggle_recording()
 
     def _cue(self, elapsed: float) -> str:
@@ -219,6 +248,9 @@ class PracticeScreen(Screen):
         if self.state == "asking":
             self.state = "recording_requested"
             self.start_recording()
+        elif self.state in {"failed", "no_microphone", "typed"}:
+            # Again, on the same question: a new recording (the failed one stays in the history).
+            self.start_recording()
         elif self.state == "recording":
             self.state = "analysing"
             self._notice("Analysing your answer…")
@@ -229,7 +261,7 @@ class PracticeScreen(Screen):
         try:
             analysis = self.recording.finish()
         except Exception as exc:  # the recording is on disk; say what failed
-            self.post_message(self.Failed(f"{exc} The recording is kept at {self.recording.path}."))
+            self.post_message(self.Failed(str(exc), recorded=True))
             return
         self.post_message(self.Analysed(analysis, self.recording.path))
 
@@ -241,17 +273,23 @@ class PracticeScreen(Screen):
         from coach.ui.screens.typed_answer import TypedAnswerScreen
 
         self._cancel_recording()
-        self.app.push_screen(TypedAnswerScreen(self.asked, mode="text"), self._typed)
+        self.app.push_screen(TypedAnswerScreen(self.asked, mode="text", context=self._dialog_context()),
+                             self._typed)
 
-    def action_answer_from_file(self) -> None:
+    def action_answer_from_file(self, path: str = "", problem: str | None = None) -> None:
         if self.state in {"analysing", "done"}:
             return
         from coach.ui.screens.typed_answer import TypedAnswerScreen
 
         self._cancel_recording()
-        self.app.push_screen(TypedAnswerScreen(self.asked, mode="file"), self._from_file)
+        self.app.push_screen(TypedAnswerScreen(self.asked, mode="file", value=path, problem=problem,
+                                               context=self._dialog_context()), self._from_file)
+
+    def _dialog_context(self) -> str | None:
+        return self.mock_position().capitalize() if self.mock is not None else None
 
     def _cancel_recording(self) -> None:
+        """Typing or picking a file instead of speaking: the recording so far is not wanted."""
         if self.recording is not None and self.state == "recording":
             self.recording.cancel()
         self.state = "no_microphone" if self.recording is None else "typed"
@@ -266,7 +304,7 @@ class PracticeScreen(Screen):
         if path:
             self.state = "analysing"
             self._notice(f"Transcribing {path}…")
-            self.analyse_file(Path(path).expanduser())
+            self.analyse_file(Path(path).expanduser(), path)
 
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
     def analyse_typed(self, text: str) -> None:
@@ -279,7 +317,7 @@ class PracticeScreen(Screen):
             self.post_message(self.Failed(str(exc)))
 
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
-    def analyse_file(self, path: Path) -> None:
+    def analyse_file(self, path: Path, typed: str) -> None:
         from coach.analysis.answer import analyse_file
         from coach.practice import context_for
 
@@ -287,7 +325,7 @@ class PracticeScreen(Screen):
             analysis = analyse_file(path, self.app.settings, transcriber=self.app.transcriber,
                                     question=context_for(self.question))
         except Exception as exc:
-            self.post_message(self.Failed(str(exc)))
+            self.post_message(self.Failed(str(exc), path=typed))
             return
         self.post_message(self.Analysed(analysis, path))
 
@@ -297,23 +335,73 @@ class PracticeScreen(Screen):
         from coach.ui.screens.feedback import FeedbackScreen
 
         self.state = "done"
-        self.app.save_attempt(message.analysis, message.audio, story=self.story.title if self.story else None)
         if self.mock is not None:
             self.mock.record(message.analysis, message.analysis.duration_s or 0.0)
-        self.app.switch_screen(FeedbackScreen(self.question, message.analysis, message.audio, mock=self.mock,
-                                              story=self.story))
+        feedback = FeedbackScreen(self.question, message.analysis, message.audio, mock=self.mock, story=self.story,
+                                  asked=self.asked)
+        self.app.save_attempt(message.analysis, message.audio, story=self.story.title if self.story else None,
+                              on_saved=feedback.attempt_saved)
+        self.app.switch_screen(feedback)
 
     def on_practice_screen_failed(self, message: Failed) -> None:
-        if self.recording is not None and self.recording.path.is_file():
-            self.app.save_attempt(None, self.recording.path, error=message.error, question_id=self.question.id,
-                                  question_text=self.asked, kind=self.question.kind,
-                                  target_s=self.question.target_s)
-        self.state = "no_microphone"
-        self._notice(f"[b red]{message.error}[/]\nPress [b]t[/] to type the answer or [b]f[/] to pick a file.")
+        if message.recorded and self.recording is not None and self.recording.path.is_file():
+            self._keep_unanalysed(message.error)
+        self.state = "failed"
+        if message.path is not None:
+            # A typo or a file that is not audio: the dialog comes back with the path as typed.
+            self._notice(f"[b red]{message.error}[/]")
+            self.action_answer_from_file(message.path, message.error)
+            self.state = "failed"
+            return
+        kept = f" The recording is kept at {self.recording.path}." if message.recorded and self.recording else ""
+        self._notice(f"[b red]{message.error}[/]{kept}\nPress [b]space[/] to record the answer again, [b]t[/] to "
+                     "type it or [b]f[/] to pick a file.")
+
+    def _keep_unanalysed(self, error: str) -> None:
+        """Into the history as an attempt that was not analysed: listed, re-analysable, deletable."""
+        self.app.save_attempt(None, self.recording.path, error=error, question_id=self.question.id,
+                              question_text=self.asked, kind=self.question.kind, target_s=self.question.target_s,
+                              story=self.story.title if self.story else None)
 
     def action_leave(self) -> None:
+        if self.state == "analysing":
+            self.notify("Analysing your answer: the feedback follows in a moment.", title="One moment")
+            return
+        if self.state == "recording":
+            from coach.ui.screens.leave_answer import LeaveAnswerScreen
+
+            self.state = "leaving"  # the recording runs on until the user chooses
+            self.app.push_screen(LeaveAnswerScreen(self.recording.elapsed_s), self._left)
+            return
+        self._close()
+
+    def _left(self, choice: str | None) -> None:
+        """What to do with the answer being recorded: analyse, keep, discard, or keep answering."""
+        if choice in (None, "continue"):
+            self.state = "recording"
+            return
+        self.state = "recording"
+        if choice == "analyse":
+            self.action_toggle_recording()
+            return
+        self.recording.cancel()
+        self.state = "stopped"
+        if choice == "keep":
+            self._keep_unanalysed("Not analysed: you left before finishing the answer.")
+            self.app.notify(f"The recording is kept in your history ({self.recording.path}); `coach reanalyse` "
+                            "analyses it, `coach attempt delete` deletes it.", title="Answer kept")
+        else:
+            self.recording.path.unlink(missing_ok=True)
+            self.app.notify("The answer was discarded.", title="Answer discarded")
+        self._close()
+
+    def _close(self) -> None:
         if self.state == "recording":
             self.recording.cancel()
-            self.app.notify(f"Recording kept at {self.recording.path}", title="Answer not analysed")
         self.state = "left"
+        if self.mock is not None:
+            from coach.ui.screens.mock_summary import MockSummaryScreen
+
+            self.app.switch_screen(MockSummaryScreen(self.mock))
+            return
         self.app.pop_screen()

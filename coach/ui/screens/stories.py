@@ -62,8 +62,10 @@ class StoryLibraryScreen(Screen):
         Binding("ctrl+n", "new_story", "New story"),
         Binding("ctrl+r", "reload", "Reload from disk"),
         Binding("ctrl+o", "overwrite", "Overwrite", show=False),
-        Binding("ctrl+g", "toggle_coverage", "Coverage"),
-        Binding("ctrl+e", "rehearse", "Rehearse aloud"),
+        # Priority: the editor's text areas would otherwise take these keys (ctrl+e is their
+        # end-of-line, which the end key still does).
+        Binding("ctrl+g", "toggle_coverage", "Coverage", priority=True),
+        Binding("ctrl+e", "rehearse", "Rehearse aloud", priority=True),
         Binding("escape", "leave", "Back"),
     ]
 
@@ -120,6 +122,8 @@ class StoryLibraryScreen(Screen):
         self._leave_armed = False
         self._switch_armed: str | None = None
         self.coverage = None
+        #: What had focus in the editor before the coverage tab was shown (focus returns there).
+        self._editor_focus = None
 
     # --- layout ----------------------------------------------------------------------------------
 
@@ -474,7 +478,17 @@ class StoryLibraryScreen(Screen):
 
     def action_toggle_coverage(self) -> None:
         tabs = self.query_one("#story-tabs", TabbedContent)
-        tabs.active = "tab-coverage" if tabs.active == "tab-editor" else "tab-editor"
+        if tabs.active == "tab-editor":
+            # Focus must leave the editor too: TabbedContent shows the pane of the focused widget,
+            # so a text area keeping focus would switch straight back.
+            self._editor_focus = self.focused
+            tabs.active = "tab-coverage"
+            self.query_one("#coverage-table", DataTable).focus()
+        else:
+            tabs.active = "tab-editor"
+            previous = self._editor_focus
+            if previous is not None and previous.is_attached and previous.focusable:
+                previous.focus()
 
     def _refresh_coverage(self) -> None:
         result = coverage(self.stories, getattr(self.app, "questions", None))
