@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from coach.audio.files import SAMPLE_RATE
-from coach.errors import CoachError
+from coach.errors import CoachError, StorageError
+from coach.safe_files import create_private, private_dir, write_atomic
 
 _BLOCK_S = 0.1
 _MARKER_SUFFIX = ".recording.json"
@@ -43,7 +44,8 @@ class Recorder:
     """Records 16 kHz mono from an input device to ``path``.
 
     Args:
-        path: the WAV file to write (its folder is created).
+        path: the WAV file to write: a new name (an existing file is never overwritten); its
+            folder is created private (0700), the file 0600.
         device: a sounddevice device name or index; None for the default.
         on_level: called from the writer thread with each block's level in dBFS.
         metadata: saved in the marker file (question, kind, ...) for crash recovery.
@@ -62,6 +64,7 @@ class Recorder:
         self._stream = None
         self._writer: threading.Thread | None = None
         self._started_at: float | None = None
+        self._file: Any = None
         self.overflows = 0
 
     @property
@@ -86,8 +89,19 @@ class Recorder:
             import sounddevice
         except OSError as exc:  # libportaudio2 missing
             raise open_input_error(exc) from exc
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.marker.write_text(json.dumps({**self.metadata, "started": time.time()}), encoding="utf-8")
+        private_dir(self.path.parent)
+        try:
+            # Created here, not in the writer thread, so a taken name or a full disk is reported
+            # before the microphone opens rather than lost in a thread.
+            self._file = create_private(self.path)
+        except FileExistsError as exc:
+            raise StorageError(f"{self.path} already exists and is never overwritten; record again.") from exc
+        try:
+            write_atomic(self.marker, json.dumps({**self.metadata, "started": time.time()}, allow_nan=False))
+        except BaseException:
+            self._file.close()
+            self.path.unlink(missing_ok=True)
+            raise
         try:
             self._stream = sounddevice.InputStream(
                 samplerate=SAMPLE_RATE, channels=1, dtype="float32", device=self.device,
@@ -95,6 +109,8 @@ class Recorder:
             )
         except (sounddevice.PortAudioError, ValueError) as exc:
             self.marker.unlink(missing_ok=True)
+            self._file.close()
+            self.path.unlink(missing_ok=True)
             self._stream = None
             raise open_input_error(exc) from exc
         self._writer = threading.Thread(target=self._write, name="recorder-writer", daemon=True)
@@ -108,7 +124,7 @@ class Recorder:
         self._blocks.put(data[:, 0].copy())
 
     def _write(self) -> None:
-        with self.path.open("wb") as raw, wave.open(raw, "wb") as out:
+        with self._file as raw, wave.open(raw, "wb") as out:
             out.setnchannels(1)
             out.setsampwidth(2)
             out.setframerate(SAMPLE_RATE)

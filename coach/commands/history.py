@@ -18,12 +18,15 @@ if TYPE_CHECKING:
     from coach.storage import AttemptSummary, History
 
 
-def _open_history() -> History:
-    """The user's history; anything the user must know about it (a damaged file moved aside) goes to stderr."""
+def _open_history(*, read_only_ok: bool = False) -> History:
+    """The user's history; anything the user must know about it (a damaged file moved aside) goes to stderr.
+
+    ``read_only_ok``: a command that only reads may open a history in a read-only folder.
+    """
     from coach.settings import load_settings
     from coach.storage import History
 
-    history = History(load_settings())
+    history = History(load_settings(), read_only_ok=read_only_ok)
     for notice in history.notices:
         click.echo(f"Note: {notice}", err=True)
     return history
@@ -65,7 +68,7 @@ def history_command(limit: int, as_json: bool) -> None:
     Ids in the first column are what `coach attempt delete` and `coach reanalyse` take.
     Scores are 0-100; pace is words per minute (130-160 ideal); fillers are per minute.
     """
-    with _open_history() as history:
+    with _open_history(read_only_ok=True) as history:
         total = history.count()
         attempts = history.attempts(limit=limit or None)
     if as_json:
@@ -78,6 +81,7 @@ def history_command(limit: int, as_json: bool) -> None:
     question_width = max(24, width - 82)
     header = (f"{'ID':>5}  {'When':16}  {'Kind':5}  {'Question':{question_width}}  {'Length':>6}  {'Pace':>4}  "
               f"{'Fill/min':>8}  {'Structure':11}  {'Score':>5}")
+    measures_width = 6 + 2 + 4 + 2 + 8 + 2 + 11 + 2 + 5
     click.echo(click.style(header, bold=True))
     for attempt in attempts:
         question = _clip(attempt.question_label, question_width)
@@ -90,7 +94,9 @@ def history_command(limit: int, as_json: bool) -> None:
             score = f"{m.overall:.0f}" if m.overall is not None else "-"
             line += f"{_length(attempt):>6}  {pace:>4}  {fillers:>8}  {_structure(attempt):11}  {score:>5}"
         else:
-            line += click.style(f"not analysed: {attempt.analysis_error or 'no analysis'}", fg="red")
+            # One row per attempt: a long error (a path, twice) is clipped to the measures' columns.
+            why = _clip(f"not analysed: {attempt.analysis_error or 'no analysis'}", measures_width)
+            line += click.style(why, fg="red")
         if attempt.audio_missing:
             line += click.style("  [recording missing]", fg="yellow")
         click.echo(line)
@@ -98,8 +104,10 @@ def history_command(limit: int, as_json: bool) -> None:
         click.echo(f"\n{len(attempts)} of {total} attempts shown; --limit 0 shows all.", err=True)
 
 
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
+def _clip(text: str | None, width: int) -> str:
+    from coach.storage.models import printable
+
+    text = printable(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -132,15 +140,18 @@ def report_command(since: datetime | None, fmt: str | None, output: Path | None)
 
     if fmt is None:
         fmt = "html" if output is not None and output.suffix.lower() in (".html", ".htm") else "md"
-    with _open_history() as history:
+    with _open_history(read_only_ok=True) as history:
         text = build_report(history, since=since, fmt=fmt)
-    if output is None:
+    if output is None or str(output) == "-":  # "-o -" is stdout, as in every Unix tool
         click.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(output)
+    from coach.errors import CoachError
+    from coach.safe_files import write_atomic
+
+    if not output.parent.is_dir():
+        raise CoachError(f"The folder {output.parent} does not exist; create it or choose another place for the "
+                         "report.")
+    write_atomic(output, text, kept="no report was written there")
     click.echo(f"Report written to {output}", err=True)
 
 
@@ -155,10 +166,15 @@ def export_command(archive: Path, force: bool) -> None:
     from coach.errors import CoachError
     from coach.storage.archive import export_history
 
+    exists = f"{archive} already exists; choose another name or add --force to overwrite it."
     if archive.exists() and not force:
-        raise CoachError(f"{archive} already exists; choose another name or add --force to overwrite it.")
-    with _open_history() as history:
-        summary = export_history(history, archive)
+        raise CoachError(exists)
+    with _open_history(read_only_ok=True) as history:
+        try:
+            # exclusive: an archive that appears while exporting is not overwritten either.
+            summary = export_history(history, archive, exclusive=not force)
+        except FileExistsError as exc:
+            raise CoachError(exists) from exc
     click.echo(f"Exported {_count(summary.attempts, 'attempt')}, {_count(summary.sessions, 'session')} and "
                f"{_count(summary.audio_files, 'recording')} to {summary.path}.")
     if summary.missing_audio:

@@ -9,7 +9,7 @@ from html import escape
 from coach.errors import CoachError
 from coach.reports.svg import line_chart, score_bar, sparkline
 from coach.storage.history import History
-from coach.storage.models import AttemptSummary
+from coach.storage.models import AttemptSummary, printable
 from coach.storage.trends import METRICS, Comparison, MetricSpec, Trends, compute_trends
 
 FORMATS = ("md", "html")
@@ -119,8 +119,8 @@ _EMPTY = "No answers yet. Practise with `coach` and every answer is kept here, w
 # -- Markdown ------------------------------------------------------------------------------------
 
 def _md(text: str) -> str:
-    """A table cell: pipes escaped, on one line."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """A table cell: pipes escaped, on one line, no control characters."""
+    return printable(str(text)).replace("|", "\\|")
 
 
 def _markdown(data: _Data) -> str:
@@ -179,8 +179,8 @@ def _markdown(data: _Data) -> str:
     return "\n".join(lines)
 
 
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
+def _clip(text: str | None, width: int) -> str:
+    text = printable(text)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -66,15 +66,19 @@ def _archive_kind(path: Path) -> str:
     raise CoachError(f"{path.name} is neither a .zip nor a .tar.gz; name the archive history.zip or history.tar.gz.")
 
 
-def export_history(history: History, archive: Path) -> ExportSummary:
+def export_history(history: History, archive: Path, *, exclusive: bool = False) -> ExportSummary:
     """Write every session, attempt and recording to ``archive`` (.zip or .tar.gz).
 
     The archive is written through :func:`coach.safe_files.open_atomic` (a unique, private temp
     file renamed into place), so an interrupted export never leaves a truncated archive under the
     requested name and a symlink planted at any temp name is never followed.
 
+    Args:
+        exclusive: never replace an existing ``archive`` (FileExistsError instead).
+
     Raises:
         StorageError: the archive's folder is missing, full or cannot be written.
+        FileExistsError: ``exclusive`` and ``archive`` exists.
     """
     kind = _archive_kind(archive)
     sessions = history.db.read(lambda c: c.execute(
@@ -123,7 +127,7 @@ def export_history(history: History, archive: Path) -> ExportSummary:
                          "archive.")
     kept = "no archive was written there and your history is unchanged"
     try:
-        with open_atomic(archive, kept=kept) as handle:
+        with open_atomic(archive, exclusive=exclusive, kept=kept) as handle:
             if kind == "zip":
                 with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as out:
                     out.writestr(MANIFEST, data)
@@ -138,7 +142,7 @@ def export_history(history: History, archive: Path) -> ExportSummary:
                     out.addfile(info, io.BytesIO(data))
                     for name, path in audio:
                         out.add(path, arcname=name, recursive=False)
-    except StorageError:
+    except (StorageError, FileExistsError):
         raise
     except OSError as exc:
         raise storage_error(exc, archive.parent, kept) from exc
