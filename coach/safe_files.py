@@ -42,7 +42,7 @@ _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 def _reason(exc: OSError) -> str:
     if exc.errno in _FULL:
-        return "the disk is full (or the file size limit was reached)"
+        return "the disk is full or the file size limit was reached"
     if exc.errno == errno.EROFS:
         return "the folder is on a read-only file system"
     if exc.errno in _DENIED:
@@ -76,8 +76,17 @@ def private_dir(path: Path) -> Path:
         raise StorageError(f"{path} is a symbolic link; coach keeps its data only in a real folder, "
                            "so point the data folder at the link's target instead.")
     try:
-        # mode applies to every folder makedirs creates (less the umask, which only narrows it).
-        os.makedirs(path, mode=DIR_MODE, exist_ok=True)
+        # One mkdir per missing level: makedirs gives its mode to the last folder only.
+        missing = []
+        parent = path
+        while not os.path.lexists(parent) and parent != parent.parent:
+            missing.append(parent)
+            parent = parent.parent
+        for folder in reversed(missing):
+            try:
+                os.mkdir(folder, DIR_MODE)
+            except FileExistsError:
+                pass  # another coach made it a moment ago
         info = os.stat(path, follow_symlinks=False)
         if not stat.S_ISDIR(info.st_mode):
             raise StorageError(f"{path} is not a folder; move that file away so coach can keep its data there.")

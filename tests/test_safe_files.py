@@ -109,7 +109,7 @@ def test_concurrent_writers_of_one_name_each_get_their_own_temp(tmp_path):
 def test_private_dir_creates_and_tightens(tmp_path):
     made = private_dir(tmp_path / "a" / "b")
     assert made == (tmp_path / "a" / "b").resolve()
-    assert _mode(made) == 0o700
+    assert _mode(made) == 0o700 and _mode(tmp_path / "a") == 0o700
     loose = tmp_path / "loose"
     loose.mkdir(mode=0o755)
     os.chmod(loose, 0o755)
