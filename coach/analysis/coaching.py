@@ -169,6 +169,7 @@ def _star_summary(labelled: list, text: TimedText) -> dict[str, Any]:
         "time_s": {label: round(weights[label], 1) for label in star_module.LABELS} if timed else None,
         "in_order": star_module.in_order(labels),
         "result_quantified": star_module.result_quantified(labelled),
+        "story": star_module.has_story(labelled),
         "ownership": owner,
         "i_count": i_count,
         "we_count": we_count,
@@ -240,13 +241,17 @@ def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, rep
     if star is not None:
         present, share = star["present"], star["time_share"]
         total = length.duration_s
-        if not present["result"]:
+        if not star.get("story", True):
+            # General claims or what one would do: the part-by-part tips below would only repeat this.
+            candidates.append((99, "This answer tells no story: pick one real time it happened and say what you "
+                                   "did, step by step, in the past tense, and how it ended."))
+        elif not present["result"]:
             candidates.append((95, "You never said how it ended: close with the result, ideally a number "
                                    "(by how much did it improve, how many users, how much time saved?)."))
         elif not star["result_quantified"]:
             candidates.append((80, "Your result has no number: say by how much things changed "
                                    "(a percentage, a count, hours saved, \"cut in half\")."))
-        if not present["action"]:
+        if not present["action"] and star.get("story", True):
             candidates.append((97, "The answer never says what you did: spend most of it on your own actions, "
                                    "in the first person and past tense."))
         setup = share["situation"] + share["task"]

@@ -1,9 +1,12 @@
 """STAR structure: each sentence labelled situation, task, action, result or other.
 
-A transparent scorer over the parse, not a trained model: every label is earned by cues a
-coach would name (a first-person past-tense verb of doing is an action; an outcome verb or a
-magnitude is a result; "my goal was" is a task), with the sentence's position as the
-tie-breaker. The cues are listed in the README ("How answers are judged").
+Each sentence gets a score per label from a logistic regression over what a coach would look at
+(cue phrases, the sentence's place in the answer, its main verb's tense and aspect, who the subject
+is, outcome verbs, magnitudes with units, note-style verb-first fragments, S/T/A/R headers and its
+words); the labels of a whole answer are then decoded together (Viterbi) with the order stories
+are told in: a transition matrix and first/last-sentence priors learned from labelled answers. The
+cue rules alone still label when no model ships. Trained by benchmarks/train_star.py on
+tests/trainset (written and labelled here); measured on real answers by benchmarks/star_real_eval.py.
 """
 
 from __future__ import annotations
@@ -124,7 +127,7 @@ def label_sentences(doc: Doc, model: LabelModel | None = None) -> list[tuple[Spa
     model = model or default_model()
     if model is None:
         return [(sentence, _label(sentence, i, total)) for i, sentence in enumerate(sentences)]
-    labels = model.predict([sentence_features(sentence, i, total) for i, sentence in enumerate(sentences)])
+    labels = model.decode([sentence_features(sentence, i, total) for i, sentence in enumerate(sentences)])
     return list(zip(sentences, labels))
 
 
@@ -136,18 +139,35 @@ _CUES = {
 
 def sentence_features(sentence: Span, index: int, total: int) -> dict[str, float]:
     """What the trained labeller sees: the rule scorer's verdict and cues, the sentence's place in
-    the answer, its main verb, subject and tense, whether it carries a magnitude, and its words."""
+    the answer, its main verb's tense, aspect and subject, outcome verbs, magnitudes, note-style
+    fragments and headers, and its words."""
     text = sentence.text
     position = index / max(1, total - 1)
     root = sentence.root
     subject = _subject(root)
     features: dict[str, float] = {
         "position": position, "position^2": position**2, "first": float(index == 0),
-        "last": float(index == total - 1), "rule=" + _label(sentence, index, total): 1.0,
+        "last": float(index == total - 1), "second": float(index == 1), "penultimate": float(index == total - 2),
+        f"pos_bin={min(4, int(5 * index / max(1, total)))}": 1.0, "short_answer": float(total <= 3),
+        "rule=" + _label(sentence, index, total): 1.0,
         "root_tag=" + root.tag_: 1.0, "root_lemma=" + root.lemma_.lower(): 1.0,
         "subject=" + (subject.lower_ if subject is not None else "none"): 1.0,
-        "magnitude": float(_has_magnitude(sentence)), "past_action": float(_has_main_past_action(sentence)),
+        "person=" + _person(sentence): 1.0, "tense=" + _tense(sentence): 1.0,
+        "magnitude": float(_has_magnitude(sentence)), "quantity": float(has_quantity(sentence)),
+        "past_action": float(_has_main_past_action(sentence)), "note_verb": float(_note_verb(sentence)),
+        "first_word=" + _first_word(sentence): 1.0,
     }
+    header = _header(text)
+    if header:
+        features["header=" + header] = 1.0
+    outcome = [t for t in sentence if t.lemma_.lower() in _OUTCOME_LEMMAS and t.pos_ in {"VERB", "NOUN"}]
+    if outcome:
+        features["outcome_verb"] = 1.0
+        features["outcome_subject=" + _person_of(_subject(outcome[0]))] = 1.0
+    if _GENERIC.search(text) and _tense(sentence) in {"present", "modal"}:
+        features["generic"] = 1.0
+    if _TIME_OPENER.search(text):
+        features["time_opener"] = 1.0
     for name, pattern in _CUES.items():
         if pattern.search(text):
             features["cue=" + name] = 1.0
@@ -158,34 +178,137 @@ def sentence_features(sentence: Span, index: int, total: int) -> dict[str, float
     return features
 
 
-class LabelModel:
-    """A multinomial logistic regression over :func:`sentence_features`, stored as plain JSON
-    (trained by benchmarks/train_star.py on tests/devset) and applied with numpy."""
+_HEADERS = {"situation": "situation", "context": "situation", "background": "situation", "s": "situation",
+            "task": "task", "goal": "task", "problem": "task", "t": "task", "action": "action", "actions": "action",
+            "a": "action", "result": "result", "results": "result", "outcome": "result", "impact": "result",
+            "r": "result", "lesson": "other", "learning": "other", "lessons": "other"}
+_HEADER_WORDS = "|".join(sorted(_HEADERS, key=len, reverse=True))
+_HEADER = re.compile(rf"^\W*({_HEADER_WORDS})\s*[:\-\u2013]", re.I)
+_GENERIC = re.compile(r"\b(always|usually|generally|tend to|i would|i'd|i believe|i like to|i try to|i make sure"
+                      r"|you can|you should|is (the )?key|is important)\b", re.I)
+_TIME_OPENER = re.compile(r"^\W*(\w+ (days?|weeks?|months?|hours?) (before|after|later|into)|the (next|following)"
+                          r"|by the (end|time)|after (that|a|two|three|the)|within|eventually|finally|in the end)\b",
+                          re.I)
+_IRREGULAR_PAST = {
+    "built", "wrote", "set", "cut", "ran", "made", "took", "led", "sent", "got", "found", "met", "spent", "shut",
+    "put", "kept", "held", "gave", "brought", "bought", "chose", "drew", "drove", "fed", "fought", "felt", "left",
+    "lost", "paid", "read", "rebuilt", "rewrote", "reran", "sat", "saw", "split", "spoke", "stood", "taught", "told",
+    "thought", "won", "began", "did", "went", "came", "grew", "shipped", "moved", "caught", "dropped",
+}
 
-    def __init__(self, classes: list[str], vocabulary: dict[str, int], weights, bias) -> None:
+
+def _header(text: str) -> str | None:
+    match = _HEADER.match(text)
+    return _HEADERS[match.group(1).lower()] if match else None
+
+
+def _first_word(sentence: Span) -> str:
+    for token in sentence:
+        if token.is_alpha and not (token.i == sentence.start and _header(sentence.text)):
+            return token.lower_ if token.lower_ in _DISCOURSE else "content"
+    return "none"
+
+
+_DISCOURSE = {"so", "and", "but", "then", "after", "when", "as", "since", "eventually", "finally", "ultimately",
+              "overall", "because", "while", "during", "once", "before", "um", "uh", "okay", "yeah", "well",
+              "first", "next", "also", "in", "at", "we", "i", "my", "our", "the", "this", "that", "it", "they"}
+
+
+def _note_verb(sentence: Span) -> bool:
+    """A verb-first note with no subject: "Added null checks.", "Action: rewrote the join."."""
+    words = [t for t in sentence if t.is_alpha]
+    if _header(sentence.text) and words:
+        words = words[1:]
+    if not words:
+        return False
+    first = words[0]
+    if first.lower_ in {"i", "we", "my", "our"}:
+        return False
+    return first.tag_ in {"VBD", "VBN"} or first.lower_ in _IRREGULAR_PAST or (
+        first.lower_.endswith("ed") and len(first) > 4 and first.is_title)
+
+
+def _person_of(token: Token | None) -> str:
+    if token is None:
+        return "none"
+    words = {t.lower_ for t in token.subtree}
+    if token.lower_ == "we" or "we" in words or ({"i", "me"} & words and len(words) > 1):
+        return "we"
+    if token.lower_ == "i":
+        return "i"
+    if "my" in words:
+        return "my"
+    if "our" in words:
+        return "our"
+    if token.lower_ in {"he", "she", "they", "it", "this", "that", "there"}:
+        return token.lower_ if token.lower_ in {"it", "this", "that", "there"} else "third"
+    return "noun"
+
+
+def _person(sentence: Span) -> str:
+    return _person_of(_subject(sentence.root))
+
+
+def _tense(sentence: Span) -> str:
+    """Tense and aspect of the main clause: past, past_perfect, present_perfect, past_progressive,
+    present, modal (would/will/could: hypotheticals and plans), or none (a fragment)."""
+    root = sentence.root
+    auxes = [c for c in root.children if c.dep_ in {"aux", "auxpass"}]
+    if any(a.tag_ == "MD" for a in auxes):
+        return "modal"
+    if root.tag_ == "VBN" and any(a.lower_ in {"had", "'d"} for a in auxes):
+        return "past_perfect"
+    if root.tag_ == "VBN" and any(a.lower_ in {"has", "have", "'ve", "'s"} for a in auxes):
+        return "present_perfect"
+    if root.tag_ == "VBG" and any(a.lower_ in {"was", "were"} for a in auxes):
+        return "past_progressive"
+    if root.tag_ == "VBD" or any(a.tag_ == "VBD" for a in auxes):
+        return "past"
+    if root.tag_ in {"VBZ", "VBP"} or any(a.tag_ in {"VBZ", "VBP"} for a in auxes):
+        return "present"
+    if root.tag_ == "VBN" and _note_verb(sentence):
+        return "past"
+    return "none"
+
+
+class LabelModel:
+    """Per-sentence label scores from a multinomial logistic regression over :func:`sentence_features`,
+    decoded jointly over the answer with label transitions and first/last-sentence priors (all log
+    probabilities). Stored as plain JSON (benchmarks/train_star.py) and applied with numpy."""
+
+    def __init__(self, classes: list[str], vocabulary: dict[str, int], weights, bias, transitions=None,
+                 start=None, end=None, transition_weight: float = 1.0) -> None:
         import numpy as np
 
         self.classes = classes
         self.vocabulary = vocabulary
         self.weights = np.asarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32)
+        k = len(classes)
+        self.transitions = np.zeros((k, k), np.float32) if transitions is None else np.asarray(transitions, np.float32)
+        self.start = np.zeros(k, np.float32) if start is None else np.asarray(start, np.float32)
+        self.end = np.zeros(k, np.float32) if end is None else np.asarray(end, np.float32)
+        self.transition_weight = transition_weight
 
     @classmethod
     def load(cls, path: Path) -> LabelModel:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["classes"], data["vocabulary"], data["weights"], data["bias"])
+        return cls(data["classes"], data["vocabulary"], data["weights"], data["bias"], data.get("transitions"),
+                   data.get("start"), data.get("end"), data.get("transition_weight", 0.0))
 
     def save(self, path: Path, **metadata) -> None:
-        data = {"classes": self.classes, "vocabulary": self.vocabulary,
-                "weights": [[round(float(w), 4) for w in row] for row in self.weights],
-                "bias": [round(float(b), 4) for b in self.bias], **metadata}
+        def rounded(rows):
+            return [[round(float(w), 4) for w in row] for row in rows]
+
+        data = {"classes": self.classes, "vocabulary": self.vocabulary, "weights": rounded(self.weights),
+                "bias": [round(float(b), 4) for b in self.bias], "transitions": rounded(self.transitions),
+                "start": [round(float(b), 4) for b in self.start], "end": [round(float(b), 4) for b in self.end],
+                "transition_weight": self.transition_weight, **metadata}
         path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
 
-    def predict(self, rows: list[dict[str, float]]) -> list[str]:
+    def log_probabilities(self, rows: list[dict[str, float]]):
         import numpy as np
 
-        if not rows:
-            return []
         matrix = np.zeros((len(rows), len(self.vocabulary)), dtype=np.float32)
         for r, row in enumerate(rows):
             for name, value in row.items():
@@ -193,7 +316,32 @@ class LabelModel:
                 if column is not None:
                     matrix[r, column] = value
         scores = matrix @ self.weights.T + self.bias
-        return [self.classes[i] for i in scores.argmax(axis=1)]
+        scores -= scores.max(axis=1, keepdims=True)
+        return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+
+    def predict(self, rows: list[dict[str, float]]) -> list[str]:
+        """Each sentence on its own (no order): the best-scoring label."""
+        if not rows:
+            return []
+        return [self.classes[i] for i in self.log_probabilities(rows).argmax(axis=1)]
+
+    def decode(self, rows: list[dict[str, float]]) -> list[str]:
+        """The best label sequence for one answer's sentences, in order (Viterbi)."""
+        if not rows:
+            return []
+        emission = self.log_probabilities(rows)
+        w = self.transition_weight
+        score = emission[0] + w * self.start
+        back = []
+        for i in range(1, len(rows)):
+            candidates = score[:, None] + w * self.transitions
+            back.append(candidates.argmax(axis=0))
+            score = candidates.max(axis=0) + emission[i]
+        score = score + w * self.end
+        best = [int(score.argmax())]
+        for pointers in reversed(back):
+            best.append(int(pointers[best[-1]]))
+        return [self.classes[i] for i in reversed(best)]
 
 
 MODEL_PATH = Path(__file__).with_name("star_model.json")
@@ -311,23 +459,83 @@ def _change_context(tokens: list[Token], i: int) -> bool:
     return bool(window & {"from", "to", "by", "under", "within", "down", "saved", "save", "cut"})
 
 
+_ORDINALS = {"first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+             "eleventh", "twelfth", "twentieth", "hundredth", "last", "next"}
+_QUANTITY_WORDS = {"half", "halved", "double", "doubled", "triple", "tripled", "quadrupled", "twice", "thrice",
+                   "tenfold", "twofold", "threefold", "percent", "percentage", "%", "zero", "dozen", "dozens",
+                   "hundreds", "thousands", "millions"}
+_FRACTION = re.compile(r"\b(by|to|about|nearly|almost|over|a) (a )?(third|quarter|fifth|tenth)s?\b(?! of (the|a|an) "
+                       r"(year|day|week|month))", re.I)
+
+
+def has_quantity(sentence: Span) -> bool:
+    """A magnitude: a number with or without a unit, a percentage, a count, a duration, money, a
+    comparison ("doubled", "cut in half", "by a third"). Not an ordinal ("first", "3rd"), "one of the
+    best", "one" as a pronoun, or a year."""
+    if _FRACTION.search(sentence.text):
+        return True
+    tokens = list(sentence)
+    for i, token in enumerate(tokens):
+        lower = token.lower_
+        if lower in _QUANTITY_WORDS:
+            return True
+        if lower in _ORDINALS or re.fullmatch(r"\d+(st|nd|rd|th)", lower):
+            continue
+        has_digit = bool(re.search(r"\d", lower))
+        if not (has_digit or token.like_num):
+            continue
+        if re.fullmatch(r"(19|20)\d\d", lower) and not (i + 1 < len(tokens) and tokens[i + 1].lower_ in
+                                                         {"users", "people", "customers", "dollars", "hours"}):
+            continue  # a year
+        following = tokens[i + 1].lower_ if i + 1 < len(tokens) else ""
+        if lower in {"one", "a"} and (following == "of" or token.pos_ != "NUM"):
+            continue  # "one of the best", "the original one"
+        if lower == "one" and following in {"day", "time", "morning", "afternoon", "evening", "night", "weekend"}:
+            continue  # "one day": when, not how much
+        return True
+    return False
+
+
+def _is_lesson_sentence(sentence: Span) -> bool:
+    return bool(_LESSON.search(sentence.text))
+
+
 def result_quantified(labelled: list[tuple[Span, str]]) -> bool:
-    return any(label == "result" and _has_magnitude(sentence) for sentence, label in labelled)
+    """Some result sentence (not a lesson) gives the outcome a magnitude."""
+    return any(label == "result" and not _is_lesson_sentence(sentence) and has_quantity(sentence)
+               for sentence, label in labelled)
+
+
+def has_story(labelled: list[tuple[Span, str]]) -> bool:
+    """The answer tells something that happened: an action or result sentence narrated in the past
+    (or a verb-first note), rather than general claims or what one would do."""
+    return any(label in {"action", "result"} and (_tense(sentence) in {"past", "past_perfect", "past_progressive"}
+                                                   or _note_verb(sentence) or _has_main_past_action(sentence))
+               for sentence, label in labelled)
 
 
 def _agent(sentence: Span) -> str | None:
-    """Who does the action a sentence reports: the subject of its first main clause."""
+    """Who does the action a sentence reports: the subject of its first main clause. "My action was
+    to ..." and "my part was ..." are I; "our team" is we; a verb-first note is the writer, I."""
+    if _note_verb(sentence):
+        return "i"
     verbs = [sentence.root] + [t for t in sentence if t.pos_ in {"VERB", "AUX"} and t is not sentence.root]
     for verb in verbs:
         subject = _subject(verb)
         if subject is None:
+            clausal = next((c for c in verb.children if c.dep_ == "csubj"), None)
+            if clausal is not None:  # "What I did was ..."
+                subject = _subject(clausal)
+        if subject is None:
             continue
         words = {t.lower_ for t in subject.subtree}
-        if subject.lower_ == "we" or "we" in words or ({"i", "me"} & words and len(words) > 1) \
-                or (subject.lower_ == "team" and "our" in words):
+        if subject.lower_ == "we" or "we" in words or ({"i", "me"} & words and len(words) > 1 and "my" not in words) \
+                or (subject.lower_ in {"team", "group"} and "our" in words):
             return "we"
-        if subject.lower_ in {"i", "part"} and ("my" in words or subject.lower_ == "i"):
+        if subject.lower_ == "i" or "my" in words:
             return "i"
+        if "our" in words:
+            return "we"
         return None
     return None
 
