@@ -109,7 +109,6 @@ def main() -> None:
     args = parser.parse_args()
     items = load(args.data)
 
-    from coach.analysis import star as star_module
     from coach.analysis.coaching import coach_answer
     from coach.analysis.language import TimedText
 
