@@ -189,3 +189,112 @@ async def test_reload_picks_up_new_attempts(seeded):
         await _wait_for(pilot, lambda: screen.loaded and screen.trends.total == 121)
         await _wait_for(pilot, lambda: screen.all_rows_added)
         assert screen.query_one("#attempts").row_count == 121
+
+
+def _in_view(page, widget) -> bool:
+    """The whole widget is inside the scrolling page's visible area."""
+    return page.region.contains_region(widget.region)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_the_page_scrolls_from_the_keyboard_and_a_focused_table_is_shown(seeded, size):
+    from textual.widgets import DataTable
+
+    app = make_app(seeded)
+    async with app.run_test(size=size) as pilot:
+        screen = await _open(pilot)
+        page = screen.query_one("#history")
+        assert app.focused is page
+        assert page.max_scroll_y > 0  # the charts and both tables are below the fold
+        for key in ("pagedown", "down", "j"):
+            before = page.scroll_y
+            await pilot.press(key)
+            await _wait_for(pilot, lambda before=before: page.scroll_y > before)
+        before = page.scroll_y
+        await pilot.press("k")
+        await _wait_for(pilot, lambda: page.scroll_y < before)
+        await pilot.press("end")
+        await _wait_for(pilot, lambda: page.scroll_y == page.max_scroll_y)
+        assert _in_view(page, screen.query_one("#attempts"))
+        await pilot.press("home")
+        await _wait_for(pilot, lambda: page.scroll_y == 0)
+        for table_id in ("best", "attempts"):
+            await pilot.press("tab")
+            table = screen.query_one(f"#{table_id}", DataTable)
+            await _wait_for(pilot, lambda table=table: app.focused is table)
+            await _wait_for(pilot, lambda table=table: _in_view(page, table))
+
+
+async def test_tab_never_focuses_a_hidden_table():
+    from textual.widgets import DataTable
+
+    app = make_app(_settings())
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot)
+        assert not screen.query_one("#history-body").display  # no answers yet: no tables shown
+        for _ in range(3):
+            await pilot.press("tab")
+            await pilot.pause()
+            assert not isinstance(app.focused, DataTable)
+
+
+def test_date_ticks_mark_each_day_once_and_never_a_day_without_an_answer():
+    from datetime import UTC, datetime, timedelta
+
+    from coach.ui.widgets.trend_chart import date_ticks
+
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    one_day = [start + timedelta(minutes=10 * i) for i in range(12)]
+    positions, labels = date_ticks(one_day)
+    assert positions == [0] and len(labels) == 1  # twelve answers on one day: one tick, not four
+
+    spread = one_day + [start + timedelta(days=d, hours=h) for d in (1, 2, 5, 9, 20) for h in (0, 1)]
+    positions, labels = date_ticks(spread)
+    assert len(labels) == len(set(labels)) <= 4
+    assert positions == sorted(positions) and positions[0] == 0 and positions[-1] < len(spread)
+    days = {moment.astimezone().strftime("%d %b") for moment in spread}
+    assert set(labels) <= days  # no tick on a day with no answer, so none in the future
+
+
+async def test_chart_date_ticks_are_days_with_answers_each_once(seeded):
+    from coach.ui.widgets.trend_chart import TrendChart
+
+    app = make_app(seeded)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open(pilot)
+        for chart in screen.query(TrendChart):
+            points = screen.trends.series[chart.spec.key]
+            days = {p.at.astimezone().strftime("%d %b") for p in points}
+            assert chart.points == len(points)
+            assert chart.tick_labels and len(chart.tick_labels) == len(set(chart.tick_labels)), chart.tick_labels
+            assert set(chart.tick_labels) <= days, chart.spec.key
+
+
+def test_snapshot_history_scrolled_to_its_tables(snap_compare, monkeypatch):
+    """A fixed history (fixed dates, UTC) scrolled down to the best-attempt and attempts tables."""
+    import time
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    settings = _settings()
+    with History(settings) as history:
+        seed_history(history, 40, days=21, seed=11, now=datetime(2026, 3, 1, 18, tzinfo=UTC))
+
+    async def scrolled(pilot):
+        from coach.ui.screens.history import HistoryScreen
+
+        app = pilot.app
+        await _wait_for(pilot, lambda: app.model_state == "ready")
+        screen = HistoryScreen()
+        app.push_screen(screen)
+        await _wait_for(pilot, lambda: screen.loaded and screen.all_rows_added)
+        await pilot.press("tab")
+        await _wait_for(pilot, lambda: app.focused is screen.query_one("#best"))
+        await pilot.pause(0.3)
+
+    try:
+        assert snap_compare(make_app(settings), terminal_size=(100, 30), run_before=scrolled)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

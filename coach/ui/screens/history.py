@@ -25,7 +25,8 @@ from coach.ui.widgets.title_bar import TitleBar
 from coach.ui.widgets.trend_chart import TrendChart
 
 _LEGEND = ("[b]Reading the charts[/]\n\n"
-           "[blue]dots[/]: one answer each, oldest on the left\n"
+           "[blue]dots[/]: one answer each, evenly spaced, oldest on the left; a date marks the first "
+           "answer of that day\n"
            "[orange1]line[/]: the running average\n"
            "[green]green lines[/]: the good range\n\n"
            "Pace counts spoken answers only; STAR and time on the action count behavioral answers; "
@@ -165,8 +166,7 @@ class HistoryScreen(Screen):
         self.query_one("#comparison", Static).update(self._comparison(trends))
         for key in METRICS:
             points = trends.series[key]
-            self.query_one(f"#chart-{key}", TrendChart).show([p.at for p in points], [p.value for p in points],
-                                                             trends.first_at)
+            self.query_one(f"#chart-{key}", TrendChart).show([p.at for p in points], [p.value for p in points])
         self._fill_best(trends)
         self._fill_attempts(message.attempts)
         self.query_one("#history-body").set_class(not trends.total, "hidden")
@@ -221,7 +221,7 @@ class HistoryScreen(Screen):
         for q in trends.questions:
             if q.best_attempt_id is None:
                 continue
-            table.add_row(_clip(q.label, 70), q.kind.replace("_", " "), str(q.attempts), _score(q.first_score),
+            table.add_row(_clip(q.label, self._question_width(54, 70)), q.kind.replace("_", " "), str(q.attempts), _score(q.first_score),
                           _score(q.best_score), _score(q.latest_score), key=str(q.best_attempt_id))
 
     def _fill_attempts(self, attempts: list[AttemptSummary]) -> None:
@@ -254,6 +254,7 @@ class HistoryScreen(Screen):
 
     def _add_attempt_rows(self, attempts: list[AttemptSummary]) -> None:
         table = self.query_one("#attempts", DataTable)
+        width = self._question_width(68, 50)
         rows = []
         for attempt in attempts:
             m = attempt.metrics
@@ -266,9 +267,14 @@ class HistoryScreen(Screen):
             else:
                 cells = ("-", "-", "-", Text("failed", "red"))
             rows.append((str(attempt.id), attempt.created_at.astimezone().strftime("%d %b %H:%M"),
-                         _clip(attempt.question_label, 50), *cells))
+                         _clip(attempt.question_label, width), *cells))
         for row in rows:
             table.add_row(*row, key=row[0])
+
+    def _question_width(self, other_columns: int, most: int) -> int:
+        """How much of a question fits beside a table's other columns on this terminal, so the
+        scores on the right stay on screen at 80 columns."""
+        return max(20, min(most, self.size.width - other_columns))
 
     # -- actions -------------------------------------------------------------------------------
 

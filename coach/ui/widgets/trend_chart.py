@@ -4,7 +4,7 @@ average, and the good range as two green lines."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from textual.app import RenderResult
 from textual.message import Message
@@ -27,6 +27,8 @@ class TrendChart(PlotextPlot):
         #: When the chart was first rendered with its data (``time.perf_counter()``), which is
         #: what the benchmark times; None until then (a chart scrolled out of view is not rendered).
         self.drawn_at: float | None = None
+        #: The date labels on the x axis (one per day shown, never a day without an attempt).
+        self.tick_labels: list[str] = []
 
     def render(self) -> RenderResult:
         """Draw the plot; the first time it holds data, note when and say so (:class:`Drawn`),
@@ -37,8 +39,11 @@ class TrendChart(PlotextPlot):
             self.post_message(self.Drawn())
         return rendered
 
-    def show(self, when: list[datetime], values: list[float], start: datetime | None) -> None:
-        """Draw the series (``when`` sorted); ``start`` is day 0 of the x axis."""
+    def show(self, when: list[datetime], values: list[float], start: datetime | None = None) -> None:
+        """Draw the series (``when`` sorted), one point per attempt in the order they were given.
+
+        ``start`` is unused: the x axis is the attempts themselves, not the calendar, so a busy
+        day's answers do not fall into one column; date ticks mark where a new day begins."""
         from coach.reports.svg import nice_ticks, rolling_mean
 
         spec = self.spec
@@ -47,16 +52,17 @@ class TrendChart(PlotextPlot):
         plt.title(f"{spec.title} ({spec.unit})" if spec.unit else spec.title)
         self.points = len(values)
         self.drawn_at = None
-        if not values or start is None:
+        self.tick_labels = []
+        if not values:
             plt.xlabel("no answers with this measure yet")
             self.refresh()
             return
         scale = 100.0 if spec.percent else 1.0
-        days = [(moment - start).total_seconds() / 86400 for moment in when]
+        xs = list(range(len(values)))
         shown = [v * scale for v in values]
-        plt.scatter(days, shown, marker="braille", color="blue+")
+        plt.scatter(xs, shown, marker="braille", color="blue+")
         if len(shown) >= 3:
-            plt.plot(days, rolling_mean(shown, max(3, len(shown) // 15)), marker="braille", color="orange")
+            plt.plot(xs, rolling_mean(shown, max(3, len(shown) // 15)), marker="braille", color="orange")
         low, high = (bound * scale for bound in spec.good)
         for bound in sorted({low, high}):
             plt.hline(bound, "green")
@@ -68,8 +74,26 @@ class TrendChart(PlotextPlot):
         ticks = [t for t in nice_ticks(bottom, top, 4) if bottom <= t <= top]
         plt.yticks(ticks, [f"{t:.0f}%" if spec.percent else f"{t:g}" for t in ticks])
         plt.ylim(bottom, top + (top - bottom) * 0.04)
-        last_day = max(days[-1], 1.0)
-        plt.xlim(0, last_day)
-        day_ticks = [t for t in nice_ticks(0, last_day, 4) if t <= last_day]
-        plt.xticks(day_ticks, [(start + timedelta(days=t)).astimezone().strftime("%d %b") for t in day_ticks])
+        plt.xlim(-0.5, max(len(xs) - 1, 0) + 0.5)
+        positions, self.tick_labels = date_ticks(when)
+        plt.xticks(positions, self.tick_labels)
         self.refresh()
+
+
+def date_ticks(when: list[datetime], most: int = 4) -> tuple[list[int], list[str]]:
+    """Where to label the x axis of a chart with one point per attempt: at most ``most`` ticks,
+    each at the first attempt of a day, each day once, in local time.
+
+    Returns the attempts' positions (indexes into ``when``) and their "27 Nov" labels."""
+    firsts: list[int] = []
+    last_day = None
+    for index, moment in enumerate(when):
+        day = moment.astimezone().date()
+        if day != last_day:
+            firsts.append(index)
+            last_day = day
+    if len(firsts) > most:
+        # Spread over the attempts, not over the calendar: evenly by position among the days.
+        step = (len(firsts) - 1) / (most - 1)
+        firsts = sorted({firsts[round(i * step)] for i in range(most)})
+    return firsts, [when[i].astimezone().strftime("%d %b") for i in firsts]
