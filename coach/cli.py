@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import math
 import sys
 from pathlib import Path
 
@@ -53,6 +53,11 @@ def practice(mute: bool) -> None:
     Questions are read aloud, your answer is recorded and transcribed as you speak, and the
     feedback follows the moment you stop. No microphone? Type the answer or pick an audio file.
     """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Textual would write escape codes into a pipe and wait for keys that never come.
+        click.echo("Error: The practice session needs a terminal; run `coach practice` in one, or analyse a "
+                   "recording with `coach analyze FILE`.", err=True)
+        sys.exit(2)
     from coach.ui.app import make_app
 
     make_app(_settings(), speak=False if mute else None).run()
@@ -75,7 +80,8 @@ _TEXT_SUFFIXES = {".txt", ".md", ".text"}
                                     "kind, target and expected concepts.")
 @click.option("--kind", type=click.Choice(["behavioral", "think_aloud"]),
               help="Which rubric: STAR for behavioral (the default), reasoning for think-aloud.")
-@click.option("--target", "target_s", type=click.FloatRange(min=1), help="Target answer length in seconds.")
+@click.option("--target", "target_s", type=click.FloatRange(min=10, max=3600), callback=lambda c, p, v: _finite(p, v),
+              help="Target answer length in seconds (10 to 3600).")
 @click.option("--model", help="tiny.en (bundled default), base, a faster-whisper model name, or a model folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object to stdout instead of the report.")
 @click.option("--save", is_flag=True, help="Keep the attempt in your history (see `coach history`).")
@@ -95,52 +101,96 @@ def analyze(file: Path | None, typed: str | None, question: str | None, question
     """
     from coach.analysis.answer import QuestionContext, analyse_file, analyse_text, transcriber_for
     from coach.errors import CoachError
-    from coach.process import limit_malloc_arenas
+    from coach.process import limit_malloc_arenas, printable
 
     limit_malloc_arenas()
     if (file is None) == (typed is None):
         raise click.UsageError("Give either FILE or --text, not both and not neither.")
     settings = _settings()
-    context = QuestionContext(text=question, kind=kind or "behavioral", target_s=target_s)
+    context = QuestionContext(text=printable(question).strip() or None if question else None,
+                              kind=kind or "behavioral", target_s=target_s)
     if question_id:
         from coach.questions.bank import find_question, load_questions
 
         bank = find_question(load_questions(settings.data_dir / "questions"), question_id)
-        context = QuestionContext(text=question or bank.text, kind=kind or bank.kind,
+        context = QuestionContext(text=context.text or bank.text, kind=kind or bank.kind,
                                   target_s=target_s or bank.target_s, concepts=bank.concepts,
                                   follow_ups=bank.follow_ups, question_id=bank.id)
-    if typed is not None:
-        analysis = analyse_text(typed, question=context)
-    elif file.suffix.lower() in _TEXT_SUFFIXES:
-        try:
-            content = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CoachError(f"{file} cannot be read as UTF-8 text ({exc.__class__.__name__}); check the file.") from exc
-        analysis = analyse_text(content, question=context, source=str(file))
-    else:
-        transcriber = transcriber_for(settings, model)
-        try:
+    is_text = typed is not None or file.suffix.lower() in _TEXT_SUFFIXES
+    try:
+        if typed is not None:
+            analysis = analyse_text(typed, question=context)
+        elif is_text:
+            analysis = analyse_text(_read_answer(file), question=context, source=str(file))
+        else:
+            # Inside the try: a bad model (a typo in speech.model) is an analysis that failed, and
+            # the recording is still kept below.
+            transcriber = transcriber_for(settings, model)
             with _progress() as on_progress:
                 analysis = analyse_file(file, settings, transcriber=transcriber, question=context,
                                         on_progress=on_progress)
-        except CoachError as exc:
-            if save and file.is_file():  # an attempt is kept even when its analysis fails
-                from coach.storage import save_analysis
-
-                attempt = save_analysis(settings, None, file, error=str(exc), question_id=context.question_id,
-                                        question_text=context.text, kind=context.kind, target_s=context.target_s,
-                                        model=transcriber.model.name)
-                click.echo(f"Saved as attempt {attempt} (not analysed); `coach reanalyse {attempt}` retries.",
-                           err=True)
-            raise
+    except CoachError as exc:
+        if save and not is_text and file.is_file():  # an attempt is kept even when its analysis fails
+            _save_failed(settings, file, exc, context, model or settings.speech.model)
+        raise
+    # The analysis is shown before it is saved, so a full disk or a locked history never throws
+    # away an answer that was already analysed.
+    _show(analysis, as_json)
     if save:
+        from coach.errors import StorageError
         from coach.storage import save_analysis
 
-        audio = None if typed is not None or file.suffix.lower() in _TEXT_SUFFIXES else file
-        attempt = save_analysis(settings, analysis, audio)
+        try:
+            attempt = save_analysis(settings, analysis, None if is_text else file)
+        except StorageError as exc:
+            raise CoachError(_not_saved(exc, "the analysis above")) from exc
         click.echo(f"Saved as attempt {attempt}.", err=True)
+
+
+def _finite(param: click.Parameter, value: float | None) -> float | None:
+    """click's FloatRange lets nan through (every comparison with nan is false)."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number.", param=param)
+    return value
+
+
+def _read_answer(file: Path) -> str:
+    from coach.errors import CoachError
+
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc.__class__.__name__
+        raise CoachError(f"{file} cannot be read as UTF-8 text ({reason.lower()}); check the file.") from exc
+
+
+def _save_failed(settings, file: Path, error: Exception, context, model: str) -> None:
+    """Keep the recording of an answer whose analysis failed, so `coach reanalyse` can retry it."""
+    from coach.errors import CoachError, StorageError
+    from coach.storage import save_analysis
+
+    try:
+        attempt = save_analysis(settings, None, file, error=str(error), question_id=context.question_id,
+                                question_text=context.text, kind=context.kind, target_s=context.target_s,
+                                model=model)
+    except StorageError as exc:
+        click.echo(f"Error: {error}", err=True)
+        raise CoachError(_not_saved(exc, "the recording")) from exc
+    click.echo(f"Saved as attempt {attempt} (not analysed); `coach reanalyse {attempt}` retries.", err=True)
+
+
+def _not_saved(exc: Exception, what: str) -> str:
+    message = str(exc)
+    if "not saved" in message or "not stored" in message:
+        return message
+    return f"{what[0].upper()}{what[1:]} was not saved: {message[0].lower()}{message[1:]}"
+
+
+def _show(analysis, as_json: bool) -> None:
+    from coach.process import strict_json
+
     if as_json:
-        click.echo(json.dumps(analysis.to_json(), ensure_ascii=False))
+        click.echo(strict_json(analysis.to_json()))
         return
     from rich.console import Console
 
@@ -164,16 +214,25 @@ def questions(role: str | None, kind: str | None, category: str | None, as_json:
     """
     from dataclasses import asdict
 
-    from coach.questions.bank import filter_questions, load_questions
+    from coach.errors import CoachError
+    from coach.process import printable, strict_json
+    from coach.questions.bank import categories, filter_questions, load_questions
 
     settings = _settings()
-    found = filter_questions(load_questions(settings.data_dir / "questions"), role=role, kind=kind, category=category)
+    bank = load_questions(settings.data_dir / "questions")
+    if category is not None and category not in categories(bank):
+        raise CoachError(f"There is no category {printable(repr(category))}; use one of {', '.join(categories(bank))}.")
+    found = filter_questions(bank, role=role, kind=kind, category=category)
     if as_json:
-        click.echo(json.dumps([asdict(q) for q in found], ensure_ascii=False))
+        click.echo(strict_json([asdict(q) for q in found]))
         return
     for q in found:
-        click.echo(f"{q.id:32} {q.kind:12} {q.target_s:>4.0f} s  {q.text}")
-    click.echo(f"\n{len(found)} questions.", err=True)
+        click.echo(f"{printable(q.id):32} {q.kind:12} {q.target_s:>4.0f} s  {printable(q.text)}")
+    click.echo(f"\n{_count(len(found), 'question')}.", err=True)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 class _progress:
@@ -208,8 +267,12 @@ def doctor() -> None:
     Prints one line per check with the fix for anything missing; exits 0 only when all pass.
     """
     from coach.doctor import run_checks
+    from coach.settings import load_settings_or_defaults
 
-    results = run_checks(_settings())
+    # A broken config is reported as one failed check, and the rest run on the defaults: doctor
+    # is where people go when something is wrong.
+    settings, config_error = load_settings_or_defaults()
+    results = run_checks(settings, config_error=config_error)
     for check in results:
         mark = click.style("ok  ", fg="green") if check.ok else click.style("FAIL", fg="red")
         line = f"{mark} {check.name}: {check.detail}"
@@ -217,7 +280,7 @@ def doctor() -> None:
             line += f"\n     fix: {check.fix}"
         click.echo(line)
     failed = sum(not c.ok for c in results)
-    click.echo(f"\n{len(results) - failed} of {len(results)} checks passed.")
+    click.echo(f"\n{len(results) - failed} of {_count(len(results), 'check')} passed.")
     sys.exit(1 if failed else 0)
 
 

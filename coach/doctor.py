@@ -21,8 +21,13 @@ class Check:
     fix: str = ""
 
 
-def run_checks(settings: Settings) -> list[Check]:
-    """Every check, in the order a user would fix them. Never raises."""
+def run_checks(settings: Settings, config_error: Exception | None = None) -> list[Check]:
+    """Every check, in the order a user would fix them. Never raises.
+
+    Args:
+        settings: what to check with (the defaults when the config file is wrong).
+        config_error: why the config file could not be used, reported as the first check.
+    """
     checks: list[Callable[[Settings], Check]] = [
         check_microphone,
         check_speaker,
@@ -31,7 +36,7 @@ def run_checks(settings: Settings) -> list[Check]:
         check_spacy,
         check_data_dir,
     ]
-    results = []
+    results = [check_config(settings, config_error)]
     for check in checks:
         try:
             results.append(check(settings))
@@ -39,6 +44,13 @@ def run_checks(settings: Settings) -> list[Check]:
             results.append(Check(check.__name__.removeprefix("check_"), False, f"check failed: {exc}",
                                  "report this as a bug"))
     return results
+
+
+def check_config(settings: Settings, error: Exception | None) -> Check:
+    if error is not None:
+        return Check("config", False, f"{error} The checks below use the defaults.",
+                     "correct the value named above, or delete the file to use the defaults")
+    return Check("config", True, str(settings.source) if settings.source else "no config file; the defaults")
 
 
 _NO_AUDIO_FIX = (

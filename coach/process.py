@@ -1,6 +1,37 @@
-"""Process-wide tuning shared by the CLI and the TUI."""
+"""Process-wide concerns shared by the CLI and the TUI: memory tuning and terminal safety."""
 
 from __future__ import annotations
+
+import re
+
+# C0 and C1 control characters and DEL (an ESC starts a terminal command: clear the screen, retitle
+# the window, ...), and the bidirectional overrides that make text display in another order than
+# it reads.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile(r"[\t\n\r\v\f]+")
+
+
+def printable(text: str) -> str:
+    """User text (a story title, a question from a file, an imported note) made safe to print on
+    one line: line breaks and tabs become a space, other control characters are dropped."""
+    return _UNPRINTABLE.sub("", _BREAKS.sub(" ", text))
+
+
+def strict_json(data: object) -> str:
+    """JSON for stdout: strict (NaN and Infinity are not JSON; readers reject them), non-ASCII kept.
+
+    Raises:
+        CoachError: a value is not finite (a bug upstream, said plainly instead of printing bad JSON).
+    """
+    import json
+
+    from coach.errors import CoachError
+
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False)
+    except ValueError as exc:
+        raise CoachError(f"The result holds a value that is not a finite number ({exc}); "
+                         "please report this as a bug.") from exc
 
 
 def limit_malloc_arenas(arenas: int = 2) -> None:

