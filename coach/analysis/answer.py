@@ -146,7 +146,8 @@ def analyse_audio(
         report("loading model", 0.0)
         transcriber.load()
         report("transcribing", 0.0)
-        transcript = transcriber.transcribe(audio.samples, on_progress=lambda done: report("transcribing", done))
+        transcript = transcriber.transcribe(audio.samples, regions=regions,
+                                            on_progress=lambda done: report("transcribing", done))
     else:
         transcript = Transcript(words=list(words), text=" ".join(w.text for w in words))
     if not transcript.words:
@@ -168,6 +169,7 @@ def analyse_audio(
         audio_fillers=recovered,
         concepts=list(question.concepts),
         follow_ups=list(question.follow_ups),
+        question=question.text,
     )
     report("done", 1.0)
     return AnswerAnalysis(
@@ -196,5 +198,6 @@ def analyse_text(text: str, *, question: QuestionContext | None = None, source: 
     if not cleaned:
         raise NoSpeechError(f"{source or 'The answer'} is empty; write or paste the answer and try again.")
     coaching = coach_answer(TimedText(cleaned), kind=question.kind, target_s=question.target_s,
-                            concepts=list(question.concepts), follow_ups=list(question.follow_ups))
+                            concepts=list(question.concepts), follow_ups=list(question.follow_ups),
+                            question=question.text)
     return AnswerAnalysis(transcript=cleaned, source=source, question=question, coaching=coaching)

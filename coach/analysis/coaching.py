@@ -13,12 +13,15 @@ from typing import Any, Literal
 from coach.analysis import star as star_module
 from coach.analysis.disfluency import Phrase, find_fillers, find_hedges
 from coach.analysis.language import TimedText, parse
+from coach.analysis.relevance import Relevance
 from coach.analysis.think_aloud import ThinkAloudRubric, rubric
 
 Kind = Literal["behavioral", "think_aloud"]
 #: Used to estimate speaking time for typed answers (middle of the 130-160 ideal range).
 DEFAULT_WPM = 150.0
 DEFAULT_TARGET_S = {"behavioral": 90.0, "think_aloud": 180.0}
+#: No score of an answer to another question goes above this.
+OFF_TOPIC_CAP = 40
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Coaching:
     follow_up: str | None
     word_count: int
     sentence_count: int
+    relevance: Relevance | None = None
 
     def to_json(self) -> dict[str, Any]:
         def phrase(p: Phrase, with_source: bool) -> dict[str, Any]:
@@ -70,6 +74,7 @@ class Coaching:
             "strength": self.strength,
             "scores": self.scores,
             "follow_up": self.follow_up,
+            "relevance": self.relevance.to_json() if self.relevance else None,
         }
 
 
@@ -94,7 +99,14 @@ def coach_answer(
     concepts: list[str] | None = None,
     follow_ups: list[str] | None = None,
     star_model: star_module.LabelModel | None = None,
+    question: str | None = None,
 ) -> Coaching:
+    """Everything a coach would say about one answer.
+
+    Args:
+        question: The question's text; with it the answer is checked for addressing it
+            (``relevance``), and an answer to another question gets that said first.
+    """
     doc = parse(text)
     words = [t for t in doc if not t.is_punct and not t.is_space]
     word_count = len(words)
@@ -125,10 +137,24 @@ def coach_answer(
                      word_count / max(1, len(labelled)))
     tips, strength, follow_up = _advice(kind, star, think, fillers, filler_rate, hedges, length, repeated,
                                         tangents, scores, follow_ups or [], word_count)
+    relevance = None
+    if question:
+        from coach.analysis.relevance import judge
+
+        relevance = judge(doc, question, kind)
+    if relevance is not None:
+        scores["relevance"] = relevance.score
+        if not relevance.on_topic:
+            # A well-built answer to another question is still not an answer: no score may read as if it were.
+            scores = {name: min(value, OFF_TOPIC_CAP) for name, value in scores.items()}
+            tips = [f"{relevance.reason} The question was: \"{_short(question, 120)}\"", *tips[:2]]
+            strength = "You kept talking and finished the answer; now aim it at the question asked."
+            follow_up = f"Let me ask again: {question.strip()}"
     return Coaching(
         kind=kind, fillers=fillers, filler_rate=filler_rate, hedges=hedges, star=star, think_aloud=think,
         length=length, repeated_phrases=repeated, tangents=tangents, tips=tips, strength=strength,
         scores=scores, follow_up=follow_up, word_count=word_count, sentence_count=len(labelled),
+        relevance=relevance,
     )
 
 
