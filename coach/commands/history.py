@@ -72,7 +72,9 @@ def history_command(limit: int, as_json: bool) -> None:
         total = history.count()
         attempts = history.attempts(limit=limit or None)
     if as_json:
-        click.echo(json.dumps([_as_json(a) for a in attempts], ensure_ascii=False))
+        from coach.storage.history import finite
+
+        click.echo(json.dumps(finite([_as_json(a) for a in attempts]), ensure_ascii=False, allow_nan=False))
         return
     if not attempts:
         click.echo("No attempts yet. Practise with `coach`, and every answer is kept here.")

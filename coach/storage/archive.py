@@ -11,6 +11,7 @@ import functools
 import hashlib
 import io
 import json
+import math
 import re
 import tarfile
 import zipfile
@@ -24,7 +25,7 @@ from typing import IO, Any
 
 from coach.errors import CoachError, StorageError
 from coach.safe_files import open_atomic, private_dir, storage_error
-from coach.storage.history import History, _insert, _loads, from_db_time, now_utc, to_db_time
+from coach.storage.history import History, _insert, _loads, finite, from_db_time, now_utc, to_db_time
 from coach.storage.models import Metrics
 from coach.storage.schema import LATEST_VERSION, metric_values
 
@@ -118,7 +119,8 @@ def export_history(history: History, archive: Path, *, exclusive: bool = False) 
         "attempts": attempts,
     }
     try:
-        data = json.dumps(manifest, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
+        # finite(): a NaN an older coach stored becomes null rather than invalid JSON.
+        data = json.dumps(finite(manifest), ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
     except ValueError as exc:
         raise CoachError(f"The history holds a value that cannot be exported ({exc}); run `coach reanalyse` on "
                          "the odd attempt or report this.") from exc
@@ -276,7 +278,8 @@ def _read_manifest(reader: _Reader, archive: Path) -> dict[str, Any]:
                          "any coach history; nothing was imported.")
     data = b"".join(reader.chunks(MANIFEST, MAX_MANIFEST_BYTES))
     try:
-        manifest = json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_int=_bounded_int)
+        manifest = json.loads(data.decode("utf-8"), parse_constant=_no_constant, parse_int=_bounded_int,
+                              parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise CoachError(f"The {MANIFEST} in {archive} is damaged ({_short(exc)}); nothing was imported: export the "
                          "history again.") from exc
@@ -292,6 +295,13 @@ def _read_manifest(reader: _Reader, archive: Path) -> dict[str, Any]:
 
 def _no_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]} is too large")
+    return value
 
 
 def _bounded_int(text: str) -> int:

@@ -6,6 +6,7 @@ The CLI, the reports and the TUI all go through :class:`History`; none of them s
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 import sys
@@ -55,9 +56,22 @@ def to_db_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+#: Shown for a time a history imported by an older coach stored unparsed ("yesterday").
+UNKNOWN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def from_db_time(text: str) -> datetime:
+    """Raises ValueError on text that is not ISO 8601 (see :func:`stored_time` for rows)."""
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def stored_time(text: str | None) -> datetime:
+    """A stored time; one the import of an older coach let through unchecked reads as 1970, never a crash."""
+    try:
+        return from_db_time(str(text))
+    except ValueError:
+        return UNKNOWN_TIME
 
 
 class History:
@@ -146,7 +160,7 @@ class History:
     def sessions(self) -> list[Session]:
         rows = self.db.read(lambda c: c.execute(
             "SELECT id, uid, started_at, ended_at, mode, role FROM sessions ORDER BY started_at").fetchall())
-        return [Session(r[0], r[1], from_db_time(r[2]), from_db_time(r[3]) if r[3] else None, r[4], r[5])
+        return [Session(r[0], r[1], stored_time(r[2]), stored_time(r[3]) if r[3] else None, r[4], r[5])
                 for r in rows]
 
     # -- attempts ----------------------------------------------------------------------------
@@ -198,7 +212,7 @@ class History:
             "question_id": question_id,
             "question_text": question_text,
             "kind": kind or "behavioral",
-            "target_s": target_s,
+            "target_s": finite(float(target_s)) if target_s is not None else None,
             "audio_path": self._store_audio_path(audio_path),
             "transcript": transcript,
             "analysis_json": _dumps(data) if data is not None else None,
@@ -378,7 +392,7 @@ class History:
          story, error, analysed, scores_json) = values[:14]
         metric_row = dict(zip(METRIC_COLUMNS, values[14:14 + len(METRIC_COLUMNS)]))
         return {
-            "id": attempt_id, "uid": uid, "session_id": session_id, "created_at": from_db_time(created_at),
+            "id": attempt_id, "uid": uid, "session_id": session_id, "created_at": stored_time(created_at),
             "question_id": question_id, "question_text": question_text, "kind": kind, "target_s": target_s,
             "audio_path": self.resolve_audio(audio_path), "model": model, "story": story,
             "analysis_error": error, "analysed": bool(analysed), "metrics": _metrics(metric_row),
@@ -402,8 +416,19 @@ def _no_attempt(attempt_id: int) -> CoachError:
     return CoachError(f"There is no attempt {attempt_id}; `coach history` lists them with their ids.")
 
 
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinity (nested too) made None: stored JSON is always valid JSON."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(finite(value), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def _loads(text: str | None) -> Any:
