@@ -16,6 +16,7 @@ from coach.reports.svg import line_chart, nice_ticks, sparkline
 from coach.settings import load_settings
 from coach.storage import LOCKED_MESSAGE, History
 from coach.storage.trends import METRICS, compute_trends
+from tests.conftest import REPO as REPO_ROOT
 from tests.conftest import run_coach
 from tests.history_seed import BEHAVIORAL, seed_history, spoken_analysis, write_wav
 
@@ -282,3 +283,47 @@ def test_write_wav_helper_makes_real_audio(tmp_path):
 
     info = soundfile.info(str(write_wav(tmp_path / "x.wav", 0.5)))
     assert info.samplerate == 16000 and abs(info.duration - 0.5) < 0.01
+
+
+# -- issue 10 and issue 14: where reports go, and odd text in the table ------------------------------
+
+
+def test_report_dash_o_dash_writes_to_stdout(settings, tmp_path):
+    """Issue 14 #13: `coach report -o -` wrote a file named "-"."""
+    with History(settings) as history:
+        history.save_attempt(question_text="Q?", error="x")
+    done = run_coach("report", "-o", "-")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# Your interview practice")
+    assert not (tmp_path / "-").exists() and not (REPO_ROOT / "-").exists()
+
+
+@pytest.mark.parametrize("args", [["report", "-o"], ["export"]])
+def test_report_and_export_never_follow_a_symlink_planted_at_a_temp_name(settings, tmp_path, args):
+    """Issue 10 #10: both wrote through a link planted at <output>.partial."""
+    with History(settings) as history:
+        history.save_attempt(question_text="Q?", error="x")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    output = tmp_path / "out" / ("report.md" if args[0] == "report" else "history.zip")
+    output.parent.mkdir()
+    for planted in (f"{output.name}.partial", f".{output.name}.partial"):
+        (output.parent / planted).symlink_to(victim)
+    done = run_coach(*args, str(output))
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text() == "precious"
+    assert output.is_file() and not output.is_symlink() and output.stat().st_mode & 0o077 == 0
+
+
+def test_a_long_failure_message_keeps_the_history_table_one_row_per_attempt(settings):
+    """Issue 14 #19: a failed attempt's message (the WAV path twice) broke the table."""
+    path = "/home/someone/interviews/" + "very-long-folder-name/" * 4 + "answer.wav"
+    with History(settings) as history:
+        history.save_attempt(question_text="Tell me about a conflict.",
+                             error=f"{path} cannot be decoded ({path}: Error opening\nunknown format); check it.")
+        history.save_attempt(question_text="Tell me about a failure.", error="x")
+    done = run_coach("history", env={"COLUMNS": "120"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 3  # header and one row each
+    assert all(len(line) <= 120 for line in lines), lines

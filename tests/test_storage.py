@@ -385,21 +385,19 @@ def test_reanalyse_without_anything_to_analyse_records_the_error(history):
 
 
 @pytest.mark.slow
-def test_reanalyse_a_recording_with_the_real_model(history, settings, transcriber):
+def test_reanalyse_a_recording_with_the_real_model(history, settings, transcriber, spoken_star_answer):
     import shutil
-
-    from tests.conftest import eval_audio
 
     audio = settings.recordings_dir / "answer.wav"
     audio.parent.mkdir(parents=True)
-    shutil.copy(eval_audio("mfa_acoustic_spont"), audio)
+    shutil.copy(spoken_star_answer, audio)
     attempt_id = history.save_attempt(question_text="Tell me about a project.", kind="behavioral", audio_path=audio,
                                       error="The model could not be loaded.")
     attempt = history.reanalyse(attempt_id, transcriber=transcriber)
     assert attempt.analysed and attempt.analysis_error is None
     assert attempt.metrics.spoken and attempt.metrics.wpm > 80
     assert attempt.model == transcriber.model.name
-    assert "acoustic" in attempt.analysis["transcript"].lower()
+    assert "holiday season" in attempt.analysis["transcript"].lower()
 
 
 # -- export and import ------------------------------------------------------------------------------
@@ -492,3 +490,143 @@ def test_import_names_recordings_by_uid_not_by_the_archive(history, settings, tm
     assert restored == [settings.recordings_dir / "imported" / f"{'b' * 32}.wav"]
     assert restored[0].read_bytes() == b"RIFFdata"
     assert not (settings.data_dir.parent / "escape.wav").exists()
+
+
+# -- issue 10: paths, privacy, odd writes ----------------------------------------------------------
+
+
+def _mode(path: Path) -> int:
+    import os
+    import stat
+
+    return stat.S_IMODE(os.stat(path, follow_symlinks=False).st_mode)
+
+
+def test_a_recording_saved_through_dotdot_is_the_users_and_is_never_deleted(settings, typed_analysis, tmp_path):
+    """Issue 10 #4: absolute() keeps "..", so "<data>/recordings/../../mine.wav" looked like coach's own file."""
+    mine = write_wav(tmp_path / "mine.wav")
+    settings.recordings_dir.mkdir(parents=True)
+    sneaky = Path(str(settings.recordings_dir) + "/../" * len(settings.recordings_dir.parts) + str(mine)[1:])
+    assert sneaky.resolve() == mine.resolve()
+    with History(settings) as history:
+        attempt_id = history.save_attempt(analysis=typed_analysis, audio_path=sneaky)
+        assert history.attempt(attempt_id).audio_path == mine.resolve()
+        deleted = history.delete_attempt(attempt_id)
+    assert deleted.audio_kept and not deleted.audio_removed
+    assert mine.is_file()
+
+
+def test_save_analysis_copies_a_dotdot_path_instead_of_adopting_it(settings, typed_analysis, tmp_path):
+    mine = write_wav(tmp_path / "answer.wav")
+    settings.recordings_dir.mkdir(parents=True)
+    sneaky = Path(str(settings.recordings_dir) + "/../" * len(settings.recordings_dir.parts) + str(mine)[1:])
+    attempt_id = save_analysis(settings, typed_analysis, sneaky)
+    with History(settings) as history:
+        stored = history.attempt(attempt_id).audio_path
+        assert stored.parent == settings.recordings_dir / "saved"
+        assert stored.name == f"{history.attempt(attempt_id).uid}.wav"  # named by the attempt's uid
+        history.delete_attempt(attempt_id)
+    assert mine.is_file() and not stored.exists()
+
+
+def test_same_named_recordings_from_two_folders_get_their_own_copies(settings, typed_analysis, tmp_path):
+    first = write_wav(tmp_path / "a" / "answer.wav", seconds=1.0)
+    second = write_wav(tmp_path / "b" / "answer.wav", seconds=2.0)
+    ids = [save_analysis(settings, typed_analysis, path) for path in (first, second)]
+    with History(settings) as history:
+        stored = [history.attempt(i).audio_path for i in ids]
+        assert stored[0] != stored[1]
+        assert [p.read_bytes() for p in stored] == [first.read_bytes(), second.read_bytes()]
+        history.delete_attempt(ids[0])
+    assert stored[1].read_bytes() == second.read_bytes()
+
+
+def test_the_data_folder_is_private_and_every_file_in_it_too(settings, typed_analysis, tmp_path):
+    """Issue 10 #9: the folder was 0755 and recordings, the database and exports 0644."""
+    save_analysis(settings, typed_analysis, write_wav(tmp_path / "answer.wav"))
+    with History(settings) as history:
+        export_history(history, tmp_path / "history.zip")
+    assert _mode(settings.data_dir) == 0o700
+    for path in settings.data_dir.rglob("*"):
+        assert _mode(path) == (0o700 if path.is_dir() else 0o600), path
+    assert _mode(tmp_path / "history.zip") == 0o600
+
+
+def test_an_existing_loose_data_folder_is_tightened_on_open(settings, typed_analysis):
+    import os
+
+    with History(settings) as history:
+        history.save_attempt(analysis=typed_analysis)
+    recordings = settings.recordings_dir / "old"
+    recordings.mkdir(parents=True)
+    old = write_wav(recordings / "old.wav")
+    for path in (settings.data_dir, settings.recordings_dir, recordings):
+        os.chmod(path, 0o755)
+    for path in (old, settings.data_dir / "history.sqlite3"):
+        os.chmod(path, 0o644)
+    with History(settings) as history:
+        assert history.count() == 1
+    for path in [settings.data_dir, *settings.data_dir.rglob("*")]:
+        assert _mode(path) == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_a_locked_database_refuses_the_save_in_one_sentence(settings, typed_analysis, tmp_path):
+    from coach.errors import StorageError
+
+    with History(settings):
+        pass
+    mine = write_wav(tmp_path / "answer.wav")
+    holder = _raw(settings.data_dir / "history.sqlite3")
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StorageError) as caught:
+            save_analysis(settings, typed_analysis, mine)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    message = str(caught.value)
+    assert "not saved" in message and message.count(". ") == 0
+    assert mine.is_file()
+    saved = settings.recordings_dir / "saved"
+    assert not saved.exists() or list(saved.iterdir()) == []  # its copy was removed again
+
+
+def test_a_corrupt_database_moved_aside_by_analyze_save_says_so(settings):
+    from tests.conftest import run_coach
+
+    settings.data_dir.mkdir(parents=True)
+    (settings.data_dir / "history.sqlite3").write_bytes(b"not a database at all" * 100)
+    done = run_coach("analyze", "--text", STORY, "--save")
+    assert done.returncode == 0, done.stderr
+    notes = [line for line in done.stderr.splitlines() if line.startswith("Note:")]
+    assert len(notes) == 1 and "damaged" in notes[0]
+    [moved] = settings.data_dir.glob("history.corrupt-*.sqlite3")
+    assert str(moved) in notes[0]
+
+
+def test_a_time_an_older_import_let_through_does_not_break_history(settings, typed_analysis):
+    """Issue 10 #7: an imported created_at of "yesterday" made every later `history` and `report` crash."""
+    from tests.conftest import run_coach
+
+    with History(settings) as history:
+        attempt_id = history.save_attempt(analysis=typed_analysis)
+    conn = _raw(settings.data_dir / "history.sqlite3")
+    conn.execute("UPDATE attempts SET created_at = 'yesterday' WHERE id = ?", (attempt_id,))
+    conn.close()
+    for args in (["history"], ["report"], ["history", "--json"]):
+        done = run_coach(*args)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_non_finite_values_never_reach_stored_json(settings, typed_analysis):
+    import dataclasses
+
+    question = dataclasses.replace(typed_analysis.question, target_s=float("inf"))
+    analysis = dataclasses.replace(typed_analysis, question=question)
+    with History(settings) as history:
+        attempt_id = history.save_attempt(analysis=analysis, target_s=float("nan"))
+        assert history.attempt(attempt_id).target_s is None
+    conn = _raw(settings.data_dir / "history.sqlite3")
+    for (blob,) in conn.execute("SELECT analysis_json FROM attempts"):
+        json.loads(blob, parse_constant=lambda name: pytest.fail(f"{name} stored"))
+    conn.close()
