@@ -8,8 +8,13 @@ from functools import cache
 from pathlib import Path
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"
-CLIPS = sorted(p.stem for p in (EVAL / "audio").glob("*.wav"))
-ALIGNED = sorted(p.stem for p in (EVAL / "align").glob("*.TextGrid"))
+# Without ../shared/eval the tests parametrised by clip must still be collected, so that each
+# skips with the one-line reason (an empty parameter list would skip with pytest's own words).
+CLIPS = sorted(p.stem for p in (EVAL / "audio").glob("*.wav")) or [
+    "jfk_ask_not", "librispeech_61-70968-0000", "ljspeech_LJ001_0001-0032", "mfa_acoustic_spont",
+    "mfa_cold3_spont", "mfa_cold_spont", "mfa_elicited_fillers"]
+ALIGNED = sorted(p.stem for p in (EVAL / "align").glob("*.TextGrid")) or [
+    "mfa_acoustic_spont", "mfa_cold3_spont", "mfa_cold_spont"]
 FILLERS = {"uh", "um", "hm", "hmm", "er", "erm"}
 _MARKUP = re.compile(r"<[^>]*>|\[[^\]]*\]")
 

@@ -8,7 +8,6 @@ import soundfile
 
 from coach.audio.files import SAMPLE_RATE, load_audio
 from coach.errors import AudioFileError
-from tests.conftest import eval_audio
 
 
 def _tone(rate: int, channels: int, seconds: float = 1.5) -> np.ndarray:
@@ -31,9 +30,9 @@ def test_reads_formats_rates_and_channels(tmp_path, suffix, rate, channels):
     assert 0.15 < float(np.sqrt(np.mean(audio.samples**2))) < 0.25
 
 
-def test_resamples_real_speech_to_16k():
-    audio = load_audio(eval_audio("jfk_ask_not"))
-    assert len(audio.samples) == pytest.approx(11.0 * SAMPLE_RATE, abs=SAMPLE_RATE * 0.01)
+def test_resamples_real_speech_to_16k(spoken_sentence):
+    audio = load_audio(spoken_sentence)
+    assert len(audio.samples) == soundfile.info(spoken_sentence).frames
 
 
 def test_missing_file(tmp_path):
@@ -60,9 +59,9 @@ def test_not_audio(tmp_path):
         load_audio(path)
 
 
-def test_truncated_wav(tmp_path):
+def test_truncated_wav(tmp_path, spoken_star_answer):
     path = tmp_path / "cut.wav"
-    path.write_bytes(eval_audio("mfa_cold_spont").read_bytes()[:100_000])
+    path.write_bytes(spoken_star_answer.read_bytes()[:100_000])
     with pytest.raises(AudioFileError, match="truncated"):
         load_audio(path)
 
@@ -76,9 +75,9 @@ def test_truncated_mp3(tmp_path):
         load_audio(cut)
 
 
-def test_corrupt_flac(tmp_path):
+def test_corrupt_flac(tmp_path, spoken_sentence):
     path = tmp_path / "speech.flac"
-    soundfile.write(path, load_audio(eval_audio("jfk_ask_not")).samples, SAMPLE_RATE)
+    soundfile.write(path, load_audio(spoken_sentence).samples, SAMPLE_RATE)
     data = bytearray(path.read_bytes())
     rng = np.random.default_rng(1)
     for i in range(2_000, len(data), 97):

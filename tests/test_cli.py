@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile
 
-from tests.conftest import eval_audio, run_coach
+from tests.conftest import run_coach
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +34,8 @@ def test_help_explains_commands():
         assert option in analyze_help
 
 
-def test_analyze_json_has_the_stable_keys():
-    result = run_coach("analyze", str(eval_audio("mfa_acoustic_spont")), "--json", "--question", "Q?", "--target", "60")
+def test_analyze_json_has_the_stable_keys(spoken_star_answer):
+    result = run_coach("analyze", str(spoken_star_answer), "--json", "--question", "Q?", "--target", "60")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert JSON_KEYS <= data.keys()
@@ -46,40 +46,40 @@ def test_analyze_json_has_the_stable_keys():
     assert {"text", "start", "end", "probability"} == set(data["words"][0])
     long_pause = [p for p in data["pauses"] if p["duration_s"] >= 1.0]
     assert long_pause and set(long_pause[0]) == {"start", "end", "duration_s", "long"}
-    assert "acoustic corpus" in data["transcript"].lower()
+    assert "holiday season" in data["transcript"].lower()
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
 
 
-def test_readable_report():
-    result = run_coach("analyze", str(eval_audio("jfk_ask_not")), "--target", "60")
+def test_readable_report(spoken_sentence):
+    result = run_coach("analyze", str(spoken_sentence), "--target", "60")
     assert result.returncode == 0, result.stderr
-    for text in ("Pace", "wpm", "Pauses", "Transcript", "ask not what your country", "target 60 s"):
+    for text in ("Pace", "wpm", "Pauses", "Transcript", "glad to talk about my work", "target 60 s"):
         assert text in result.stdout
 
 
-def test_analyze_works_with_no_network(tmp_path):
+def test_analyze_works_with_no_network(tmp_path, spoken_sentence):
     """Everything the default pipeline needs is on disk: run it with no network at all."""
     if shutil.which("unshare") is None:
         pytest.fail("unshare (util-linux) is needed to prove the offline run")
-    result = run_coach("analyze", str(eval_audio("jfk_ask_not")), "--json", prefix=["unshare", "-rn"])
+    result = run_coach("analyze", str(spoken_sentence), "--json", prefix=["unshare", "-rn"])
     assert result.returncode == 0, result.stderr
-    assert "ask not what your country" in json.loads(result.stdout)["transcript"]
+    assert "glad to talk about my work" in json.loads(result.stdout)["transcript"]
 
 
-def test_unknown_model_without_network_is_a_clear_error():
-    result = run_coach("analyze", str(eval_audio("jfk_ask_not")), "--model", "no-such-model",
+def test_unknown_model_without_network_is_a_clear_error(spoken_sentence):
+    result = run_coach("analyze", str(spoken_sentence), "--model", "no-such-model",
                        prefix=["unshare", "-rn"], env={"HF_HUB_ETAG_TIMEOUT": "2", "HF_HUB_DOWNLOAD_TIMEOUT": "2"})
     assert result.returncode == 2
     assert "--model tiny.en" in _one_clear_line(result)
 
 
-def _write_bad_files(tmp_path):
+def _write_bad_files(tmp_path, spoken_star_answer):
     empty = tmp_path / "empty.wav"
     empty.write_bytes(b"")
     text = tmp_path / "notes.mp3"
     text.write_text("not audio at all\n" * 100)
     truncated = tmp_path / "truncated.wav"
-    truncated.write_bytes(eval_audio("mfa_cold_spont").read_bytes()[:120_000])
+    truncated.write_bytes(spoken_star_answer.read_bytes()[:120_000])
     silent = tmp_path / "silent.flac"
     soundfile.write(silent, np.zeros(16_000 * 3), 16_000)
     hiss = tmp_path / "hiss.wav"
@@ -94,8 +94,8 @@ def _write_bad_files(tmp_path):
     }
 
 
-def test_bad_input_gives_one_sentence_and_exit_2(tmp_path):
-    for path, message in _write_bad_files(tmp_path).items():
+def test_bad_input_gives_one_sentence_and_exit_2(tmp_path, spoken_star_answer):
+    for path, message in _write_bad_files(tmp_path, spoken_star_answer).items():
         before = path.read_bytes() if path.exists() else None
         result = run_coach("analyze", str(path), "--json")
         assert result.returncode == 2, (path, result.stderr)
@@ -104,10 +104,10 @@ def test_bad_input_gives_one_sentence_and_exit_2(tmp_path):
         assert (path.read_bytes() if path.exists() else None) == before  # the user's file is untouched
 
 
-def test_bad_config_is_reported_with_its_path(isolated_dirs):
+def test_bad_config_is_reported_with_its_path(isolated_dirs, spoken_sentence):
     config = isolated_dirs / "config.toml"
     config.write_text("[speech]\nmodel = 3\n")
-    result = run_coach("analyze", str(eval_audio("jfk_ask_not")))
+    result = run_coach("analyze", str(spoken_sentence))
     assert result.returncode == 2
     line = _one_clear_line(result)
     assert str(config) in line and "speech.model must be text in quotes, not 3" in line
@@ -174,16 +174,16 @@ def test_users_own_question_file_is_used(isolated_dirs):
     assert result.returncode == 2 and "broken.toml is not valid TOML" in _one_clear_line(result)
 
 
-def test_analyze_save_keeps_attempts_even_failed_ones(tmp_path):
-    saved = run_coach("analyze", str(eval_audio("jfk_ask_not")), "--save", "--json")
+def test_analyze_save_keeps_attempts_even_failed_ones(tmp_path, spoken_sentence, spoken_star_answer):
+    saved = run_coach("analyze", str(spoken_sentence), "--save", "--json")
     assert saved.returncode == 0, saved.stderr
     assert "Saved as attempt 1." in saved.stderr
     broken = tmp_path / "answer.wav"
-    broken.write_bytes(eval_audio("mfa_cold_spont").read_bytes()[:100_000])
+    broken.write_bytes(spoken_star_answer.read_bytes()[:100_000])
     failed = run_coach("analyze", str(broken), "--save")
     assert failed.returncode == 2 and "not analysed" in failed.stderr
     listed = run_coach("history", "--json")
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)
     assert len(rows) == 2
-    assert broken.read_bytes() == eval_audio("mfa_cold_spont").read_bytes()[:100_000]
+    assert broken.read_bytes() == spoken_star_answer.read_bytes()[:100_000]

@@ -215,12 +215,14 @@ def _scores(eval_runs, clips, *, audio: bool = True):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_eval
 def test_the_default_model_is_deterministic_on_a_spontaneous_clip(transcriber, eval_runs):
     samples, _, words = eval_runs["mfa_cold3_spont"]
     assert transcriber.transcribe(samples).words == words
 
 
 @pytest.mark.slow
+@pytest.mark.needs_eval
 def test_audio_recovery_finds_most_reference_fillers(eval_runs):
     from benchmarks.fillers_audio import MFA_CLIPS
 
@@ -234,6 +236,7 @@ def test_audio_recovery_finds_most_reference_fillers(eval_runs):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_eval
 @pytest.mark.parametrize(("clip", "at_least", "at_most_false"), [("mfa_acoustic_spont", 2, 3),
                                                                  ("mfa_cold_spont", 3, 2),
                                                                  ("mfa_cold3_spont", 4, 1)])
@@ -248,6 +251,7 @@ def test_recovered_fillers_sit_where_the_alignment_puts_them(eval_runs, clip, at
 
 
 @pytest.mark.slow
+@pytest.mark.needs_eval
 def test_no_fillers_are_invented_in_fluent_read_speech(eval_runs):
     from benchmarks.fillers_audio import CLEAN_CLIPS
 
@@ -260,6 +264,7 @@ def test_no_fillers_are_invented_in_fluent_read_speech(eval_runs):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_eval
 def test_audio_alone_hears_the_held_fillers_of_the_elicited_clip(eval_runs):
     # Without words (decoding this clip falls back to sampling, so its words vary from run to
     # run): the held "uh"s and "um"s are found in their phrases; the staccato "uh uh uh" are
@@ -274,6 +279,7 @@ def test_audio_alone_hears_the_held_fillers_of_the_elicited_clip(eval_runs):
 
 
 @pytest.mark.slow
+@pytest.mark.needs_eval
 def test_recovery_is_fast_on_a_two_minute_answer(eval_runs):
     samples, _, words = eval_runs["ljspeech_LJ001_0001-0032"]
     samples = samples[: 120 * SR]

@@ -12,7 +12,7 @@ from coach.speech.vad import speech_regions
 from tests import evaldata
 from tests.conftest import eval_audio
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.needs_eval]
 
 
 def _normalise(text: str) -> str:

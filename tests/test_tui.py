@@ -10,7 +10,6 @@ import pytest
 
 from coach.settings import Settings, load_settings
 from coach.ui.app import make_app
-from tests.conftest import eval_audio
 
 pytestmark = pytest.mark.slow
 
@@ -111,15 +110,15 @@ async def _answer_from_file(pilot, path) -> None:
     await pilot.press("enter")
 
 
-async def test_audio_file_answer_is_transcribed():
+async def test_audio_file_answer_is_transcribed(spoken_star_answer):
     from coach.ui.screens.feedback import FeedbackScreen
 
     app = make_app(_settings())
     async with app.run_test(size=(120, 40)) as pilot:
-        await _answer_from_file(pilot, eval_audio("mfa_acoustic_spont"))
+        await _answer_from_file(pilot, spoken_star_answer)
         await _wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen), timeout=60)
         assert app.screen.analysis.pace.wpm > 100
-        assert "acoustic" in app.screen.analysis.transcript.lower()
+        assert "holiday season" in app.screen.analysis.transcript.lower()
 
 
 async def test_bad_audio_file_is_reported_and_nothing_lost(tmp_path):
@@ -145,7 +144,7 @@ async def test_settings_screen_writes_the_config(isolated_dirs):
     assert saved.voice.rate == 150 and saved.voice.mute
 
 
-async def test_unfinished_recording_is_offered_after_a_crash(isolated_dirs):
+async def test_unfinished_recording_is_offered_after_a_crash(isolated_dirs, spoken_star_answer):
     import shutil
 
     from coach.ui.screens.feedback import FeedbackScreen
@@ -154,7 +153,7 @@ async def test_unfinished_recording_is_offered_after_a_crash(isolated_dirs):
     settings = _settings()
     settings.recordings_dir.mkdir(parents=True)
     audio = settings.recordings_dir / "20260101-120000-beh-conflict-01.wav"
-    shutil.copy(eval_audio("mfa_cold_spont"), audio)
+    shutil.copy(spoken_star_answer, audio)
     (audio.parent / (audio.name + ".recording.json")).write_text(json.dumps(
         {"question": "Tell me about a conflict.", "question_id": "beh-conflict-01", "kind": "behavioral",
          "target_s": 90}))
