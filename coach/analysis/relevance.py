@@ -36,7 +36,7 @@ DESIGN_MAX_PAST = 0.6
 THINK_ALOUD_MIN_SIM = 0.3
 #: A behavioral answer is off topic when another bank question fits it this much better than the
 #: one asked (mean of its two nearest sentences), and the one asked ranks among the bottom tenth.
-BEHAVIORAL_MAX_GAP = 0.27
+BEHAVIORAL_MAX_GAP = 0.25
 BEHAVIORAL_MAX_RANK = 0.1
 
 

@@ -204,7 +204,15 @@ def _weighs_both_sides(sentence: Span) -> bool:
     cut = sentence.start_char + match.start()
     before = [t for t in sentence if t.idx < cut]
     after = [t for t in sentence if t.idx >= cut]
+    if match.group(0).lower() in {"means", "meaning"}:
+        # "Precision means the share of..." defines; "blocking more fraud means declining more good
+        # customers" trades: a change on each side.
+        return _changes(before) >= 1 and _changes(after) >= 1
     return _evaluations(before) >= 1 and _evaluations(after) >= 1
+
+
+def _changes(tokens) -> int:
+    return sum(t.tag_ in _COMPARATIVE or t.lower_ in {"more", "less", "fewer", "most", "least"} for t in tokens)
 
 
 def _stem(word: str) -> str:
