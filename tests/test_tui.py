@@ -122,13 +122,34 @@ async def test_audio_file_answer_is_transcribed(spoken_star_answer):
 
 
 async def test_bad_audio_file_is_reported_and_nothing_lost(tmp_path):
+    """A typo or a file that is not audio: the dialog stays (or comes back) with the path as typed
+    and says what is wrong; after a failed answer, space records the question again."""
+    from coach.ui.screens.practice import PracticeScreen
+    from coach.ui.screens.typed_answer import TypedAnswerScreen
 
     bad = tmp_path / "answer.wav"
     bad.write_text("not audio")
+    typo = str(tmp_path / "answr.wav")
     app = make_app(_settings())
     async with app.run_test(size=(120, 40)) as pilot:
-        await _answer_from_file(pilot, bad)
-        await _wait_for(pilot, lambda: "not an audio file" in str(app.screen.query_one("#notice").render()))
+        await _answer_from_file(pilot, typo)
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, TypedAnswerScreen)  # still open
+        assert dialog.query_one("#path").value == typo
+        assert "There is no file answr.wav" in str(dialog.query_one("#typed-problem").render())
+        dialog.query_one("#path").value = str(bad)  # corrected, but not audio
+        await pilot.press("enter")
+        await _wait_for(pilot, lambda: isinstance(app.screen, TypedAnswerScreen) and app.screen is not dialog)
+        assert app.screen.query_one("#path").value == str(bad)
+        assert "not an audio file" in str(app.screen.query_one("#typed-problem").render())
+        await pilot.press("escape")
+        practice = app.screen
+        assert isinstance(practice, PracticeScreen) and practice.state == "failed"
+        assert "not an audio file" in str(practice.query_one("#notice").render())
+        await pilot.press("space")  # record the same question again (no microphone here: it says so)
+        await _wait_for(pilot, lambda: "No microphone" in str(practice.query_one("#notice").render()))
+        assert practice.state == "no_microphone"
     assert bad.read_text() == "not audio"
 
 
@@ -230,3 +251,234 @@ async def test_practice_shows_matching_stories_and_rehearsal_compares_with_the_d
         notes = str(app.screen.query_one("#rehearsal").render()).lower()
         assert "result" in notes
         await pilot.pause(0.2)
+
+
+def test_durations_are_said_the_way_people_say_them():
+    from coach.ui.duration import round_length, spoken_duration
+
+    assert spoken_duration(96) == "1 min 36 s"
+    assert spoken_duration(60) == "1 minute" and spoken_duration(2700) == "45 minutes"
+    assert spoken_duration(40.4) == "40 s"
+    assert round_length(1.6) == "1 min 36 s" and round_length(45) == "45-minute"
+
+
+async def test_mock_round_counts_questions_says_minutes_and_escape_ends_it_with_the_summary():
+    from coach.ui.screens.feedback import FeedbackScreen
+    from coach.ui.screens.mock_summary import MockSummaryScreen
+    from coach.ui.screens.practice import PracticeScreen
+    from coach.ui.screens.typed_answer import TypedAnswerScreen
+
+    settings = _settings()
+    settings = replace(settings, practice=replace(settings.practice, mock_round_min=4.5))
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        home = app.screen
+        assert "a 4 min 30 s mock round" in str(home.query_one("#intro").render())
+        await pilot.press("m")
+        await _wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
+        mock = app.screen.mock
+        total = len(mock.questions)
+        assert total >= 2
+        first = app.screen.question
+        assert f"mock round question 1 of {total}, 4 min" in str(app.screen.query_one("#meta").render())
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TypedAnswerScreen)
+        assert f"question 1 of {total}" in str(app.screen.query_one("#typed-context").render())
+        app.screen.query_one("#answer").text = ANSWER
+        await pilot.press("ctrl+s")
+        await _wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
+        feedback = app.screen
+        assert f"question 1 of {total} answered" in str(feedback.query_one("#feedback-mock").render())
+        assert feedback.check_action("retry", ()) is False  # a mock round moves on
+        await pilot.press("n")
+        await _wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
+        assert f"question 2 of {total}" in str(app.screen.query_one("#meta").render())
+        await pilot.press("escape")  # ends the round, with its summary
+        await _wait_for(pilot, lambda: isinstance(app.screen, MockSummaryScreen))
+        summary = app.screen
+        headline = str(summary.query_one("#mock-headline").render())
+        assert f"1 of {total} questions answered in" in headline and "of a 4 min 30 s round" in headline
+        row = [str(cell) for cell in summary.query_one("#answers").get_row_at(0)]
+        assert row[1] == first.text[:59] or row[1].startswith(first.text[:40])  # the question, not its id
+        assert first.id not in row
+        await pilot.press("escape")
+        await _wait_for(pilot, lambda: app.screen is home)
+
+        await pilot.press("f2")  # the home screen follows the setting
+        await pilot.pause()
+        app.screen.query_one("#mock").value = "20"
+        await pilot.press("ctrl+s")
+        await _wait_for(pilot, lambda: app.screen is home and "a 20-minute mock round" in str(
+            home.query_one("#intro").render()))
+
+
+async def test_the_screen_says_the_question_is_being_read(monkeypatch):
+    """While the voice reads the question the screen says so, and that space answers at once (the
+    tmux test below does this with a real speaker; here there is none, so the reading is short)."""
+    from coach.ui.screens.practice import PracticeScreen
+
+    shown: list[str] = []
+    notice = PracticeScreen._notice
+
+    def remember(screen, text: str) -> None:
+        shown.append(text)
+        notice(screen, text)
+
+    monkeypatch.setattr(PracticeScreen, "_notice", remember)
+    settings = _settings()
+    settings = replace(settings, voice=replace(settings.voice, mute=False),
+                       audio=replace(settings.audio, output_device="no-such-speaker"))
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await _wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
+        assert shown[0] == PracticeScreen.READING
+        assert "space" in PracticeScreen.READING and "Reading the question" in PracticeScreen.READING
+        assert "No microphone" in str(app.screen.query_one("#notice").render())
+
+
+async def test_replay_says_playing_then_stopped(tmp_path):
+    from coach.analysis.answer import analyse_text
+    from coach.practice import context_for
+    from coach.ui.screens.feedback import FeedbackScreen
+    from tests.history_seed import write_wav
+
+    settings = _settings()
+    settings = replace(settings, audio=replace(settings.audio, output_device="no-such-speaker"))
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        question = app.questions[0]
+        analysis = analyse_text(ANSWER, question=context_for(question))
+        feedback = FeedbackScreen(question, analysis, write_wav(tmp_path / "answer.wav", 1.0))
+        await app.push_screen(feedback)
+        status = feedback.query_one("#replay-status")
+        assert "Stopped" in str(status.render()) and feedback.check_action("replay", ()) is True
+        seen: list[bool] = []
+        feedback.watch(app, "replaying", lambda playing: seen.append(playing), init=False)
+        await pilot.press("p")
+        await _wait_for(pilot, lambda: seen[-2:] == [True, False])  # no speaker here: it stops at once
+        assert "Stopped" in str(status.render())
+        assert any("no-such-speaker" in n.message or "speaker" in n.message.lower() for n in app._notifications)
+
+
+# -- As a person meets it: a real terminal (tmux) at 80x24, a real microphone and speaker -----------
+
+
+class _Terminal:
+    """coach running in its own tmux server (a private socket, so no other tmux is touched)."""
+
+    def __init__(self, command: list[str], env: dict[str, str], size=(80, 24)) -> None:
+        import os
+        import shlex
+        import subprocess
+
+        self.socket = f"coach-test-{os.getpid()}"
+        self._run = lambda *args: subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
+                                                 text=True, timeout=30)
+        exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+        started = self._run("new-session", "-d", "-x", str(size[0]), "-y", str(size[1]),
+                            f"env {exports} {shlex.join(command)}")
+        assert started.returncode == 0, started.stderr
+
+    def screen(self) -> str:
+        return self._run("capture-pane", "-p").stdout
+
+    def send(self, *keys: str) -> None:
+        self._run("send-keys", *keys)
+
+    def wait_for(self, text: str, timeout: float = 60.0) -> str:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in " ".join(shown.split()):  # the app wraps long lines at spaces
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} never appeared; the terminal shows:\n{self.screen()}")
+
+    def close(self) -> None:
+        self._run("kill-server")
+
+
+@pytest.fixture
+def sound_env():
+    """The virtual microphone and speaker (tests/support), for child processes only: this process
+    keeps its own environment, so later tests still have no microphone."""
+    import os
+
+    from tests.support import virtual_audio
+
+    before = dict(os.environ)
+    env = virtual_audio.client_env() if virtual_audio.is_running() else virtual_audio.start()
+    for key in set(os.environ) - set(before):
+        del os.environ[key]
+    os.environ.update(before)
+    return {k: v for k, v in env.items() if k.startswith(("PULSE", "ALSA", "VIRTUAL_AUDIO"))}
+
+
+def test_in_a_terminal_space_retries_after_a_failed_answer_and_escape_asks_keep_or_discard(
+        sound_env, isolated_dirs):
+    import os
+    import sys
+
+    from coach.storage import History
+
+    env = {**sound_env, "COACH_DATA_DIR": os.environ["COACH_DATA_DIR"], "COACH_CONFIG": os.environ["COACH_CONFIG"],
+           "TERM": "xterm-256color", "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")}
+    term = _Terminal([sys.executable, "-m", "coach", "practice"], env)
+    try:
+        term.wait_for("Pick a question")
+        term.wait_for("ready")  # the model is loaded
+        term.send("Enter")
+        # The voice reads the question through the (virtual) speaker; space answers at once.
+        term.wait_for("Reading the question")
+        term.send("Space")
+        term.wait_for("Recording: answer now")
+        import time
+
+        time.sleep(1.5)  # a silent answer
+        term.send("Space")
+        term.wait_for("record the answer again", timeout=90)  # the failure says so ...
+        term.send("Space")  # ... and space does it
+        term.wait_for("Recording: answer now")
+        time.sleep(1.0)
+        term.send("Escape")
+        shown = term.wait_for("Stop this answer?")
+        assert "Discard it" in shown and "Keep it, analyse later" in shown and "Keep answering" in shown
+        term.send("Escape")  # keep answering
+        term.wait_for("Recording: answer now")
+        term.send("Escape")
+        term.wait_for("Stop this answer?")
+        term.send("d")
+        term.wait_for("Pick a question")
+
+        term.send("Enter")
+        term.wait_for("Reading the question")
+        term.send("Space")
+        term.wait_for("Recording: answer now")
+        time.sleep(1.0)
+        term.send("Escape")
+        term.wait_for("Stop this answer?")
+        term.send("k")
+        term.wait_for("Pick a question")
+        term.send("C-q")
+        time.sleep(1.0)
+    finally:
+        term.close()
+
+    from coach.settings import load_settings
+
+    settings = load_settings()
+    with History(settings) as history:
+        attempts = history.attempts(newest_first=False)
+    # The silent answer (failed) and the one kept are in the history; the discarded one is gone.
+    assert [a.analysed for a in attempts] == [False, False]
+    assert "No speech" in attempts[0].analysis_error or "silence" in attempts[0].analysis_error
+    assert attempts[1].analysis_error.startswith("Not analysed: you left")
+    kept = {a.audio_path for a in attempts}
+    assert all(path is not None and path.is_file() for path in kept)
+    on_disk = set(settings.recordings_dir.rglob("*.wav"))
+    assert on_disk == kept  # no orphan recording
+    assert not list(settings.recordings_dir.rglob("*.recording.json"))  # and nothing left to recover

@@ -22,8 +22,8 @@ from coach.ui.widgets.title_bar import TitleBar
 
 class FeedbackScreen(Screen):
     BINDINGS = [
-        Binding("r", "retry", "Retry this question"),
-        Binding("c", "compare", "Compare attempts"),
+        Binding("r", "retry", "Retry question"),
+        Binding("c", "compare", "Compare tries"),
         Binding("a", "answer_follow_up", "Answer follow-up"),
         Binding("n", "next_question", "Next question"),
         Binding("p", "replay", "Replay"),

@@ -170,8 +170,10 @@ class PracticeScreen(Screen):
         self.post_message(self.Spoken(None))
 
     def on_practice_screen_spoken(self, message: Spoken) -> None:
-        if message.problem:
+        if message.problem and self.state == "asking":
             self._notice(message.problem)
+        elif message.problem:  # the user is already answering: do not cover what the screen says
+            self.notify(message.problem, title="Voice", severity="warning")
         elif self.state == "recording":
             self._notice(self._recording_notice())
         if self.state == "asking":
