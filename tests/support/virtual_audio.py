@@ -11,17 +11,26 @@ list once, at import)::
 
 Subprocesses inherit the variables from ``os.environ``; pass
 ``env=virtual_audio.client_env()`` explicitly when building a custom environment.
+
+Tests use :func:`private_server` instead: a daemon of their own in a fresh directory, stopped
+when they finish however they finish, and never one somebody else started.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 SCRIPT = Path(__file__).resolve().with_name("virtual_audio.sh")
@@ -91,6 +100,75 @@ def stop(timeout: float = 30) -> None:
         if os.environ.get(key) == value:
             del os.environ[key]
     _env.clear()
+
+
+def _die_with_parent() -> None:
+    # PR_SET_PDEATHSIG: the kernel kills this child when the process that started it dies, even
+    # by SIGKILL, when no cleanup of ours can run.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def private_server(exit_idle_s: int = 10, parent: str | os.PathLike[str] | None = None) -> Iterator[dict[str, str]]:
+    """Start a daemon in a new private directory (in ``parent``, default the system's temporary
+    folder); yield its client variables; stop it after.
+
+    It is stopped and its directory removed when the block ends (also on an exception or
+    Ctrl-C), at interpreter exit, and on SIGTERM or SIGHUP. If this process is killed
+    outright, a client held open for the block dies with it, and the daemon, left with no
+    clients, exits by itself after ``exit_idle_s`` seconds. A daemon started elsewhere (the
+    default directory, a developer's own) is never touched: ``stop`` only kills daemons that
+    run this directory's configuration.
+    """
+    root = Path(tempfile.mkdtemp(prefix="coach-va-", dir=parent))
+    keys = ("VIRTUAL_AUDIO_DIR", "VIRTUAL_AUDIO_EXIT_IDLE_S")
+    saved = {key: os.environ.get(key) for key in keys}
+    os.environ.update(VIRTUAL_AUDIO_DIR=str(root / "pulse"), VIRTUAL_AUDIO_EXIT_IDLE_S=str(exit_idle_s))
+    holder: subprocess.Popen[bytes] | None = None
+    handlers: dict[int, object] = {}
+    done = False
+
+    def cleanup() -> None:
+        nonlocal done
+        if done:
+            return
+        done = True
+        try:
+            if holder is not None and holder.poll() is None:
+                holder.kill()
+                holder.wait()
+            if (root / "pulse").exists():
+                stop()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            shutil.rmtree(root, ignore_errors=True)
+
+    def on_signal(signum, frame) -> None:  # noqa: ARG001
+        cleanup()
+        signal.signal(signum, handlers.get(signum, signal.SIG_DFL))
+        os.kill(os.getpid(), signum)
+
+    atexit.register(cleanup)
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            handlers[signum] = signal.getsignal(signum)
+            signal.signal(signum, on_signal)
+    try:
+        env = start()
+        # A client connected for the whole block keeps the idle timer from firing between tests.
+        holder = subprocess.Popen(["pactl", "subscribe"], env=client_env(), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  preexec_fn=_die_with_parent)
+        yield env
+    finally:
+        cleanup()
+        atexit.unregister(cleanup)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
 
 
 def is_running() -> bool:

@@ -38,6 +38,9 @@ PA_SCRIPT="$VA_DIR/virtual_audio.pa"
 LOG="$VA_DIR/pulseaudio.log"
 LOCK="$VA_DIR.lock"
 ECHO_LOOPBACK="${VIRTUAL_AUDIO_ECHO:-0}"
+# Seconds the daemon stays up with no client connected (-1: until stopped). Tests set it, so a
+# daemon whose test run was killed outright (no cleanup could run) still goes away by itself.
+EXIT_IDLE_S="${VIRTUAL_AUDIO_EXIT_IDLE_S:--1}"
 
 SPEAKER=virtual_speaker
 MIC=virtual_mic
@@ -226,7 +229,7 @@ start_daemon() {
         PULSE_RUNTIME_PATH="$RUNTIME" PULSE_STATE_PATH="$VA_DIR/state" \
         DBUS_SESSION_BUS_ADDRESS="unix:path=$VA_DIR/no-dbus" \
         pulseaudio --daemonize=yes --system=no -n -F "$PA_SCRIPT" \
-            --exit-idle-time=-1 --use-pid-file=yes --disallow-exit=no \
+            --exit-idle-time="$EXIT_IDLE_S" --use-pid-file=yes --disallow-exit=no \
             --disallow-module-loading=no --log-target="file:$LOG" --log-level=notice \
             </dev/null >/dev/null 2>>"$VA_DIR/daemon.stderr" 9>&-; then
         say "pulseaudio failed to start; log follows"
