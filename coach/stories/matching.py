@@ -6,12 +6,17 @@ compared by lemma ("disagreed" meets "disagreement" no more than "evaluate" meet
 but "models" meets "model"), each word weighted by how rare it is across the library so that
 "model", in every ML story, counts for little. Story lemmas are cached by content, so matching a
 question against a warm library costs one short parse.
+
+With the sentence encoder, the story sentence nearest in meaning to the question adds to the score
+and is quoted in the reason ("its action: 'I set up a meeting where we each showed our numbers'"),
+so a story can match in other words. Drafts with almost nothing written are never recommended.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +28,17 @@ if TYPE_CHECKING:
     from coach.settings import Settings
 
 _CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ"}
+# Adjectives that say how the speaker feels or how much, never what the story is about ("shares sure").
+_VAGUE = {"sure", "certain", "real", "really", "right", "wrong", "clear", "important", "different", "same", "whole",
+          "main", "great", "nice", "hard", "easy", "possible", "likely", "best", "better", "true", "quick", "huge",
+          "small", "large", "little", "many", "much", "several", "various", "own", "other", "next",
+          "high", "low", "long", "short", "full", "happy", "glad", "able", "specific", "particular", "actual"}
+#: A story with fewer words than this in its four parts is an empty draft: never recommended.
+MIN_STORY_WORDS = 15
+#: A story sentence at least this near the question (cosine) counts as addressing it.
+_NEAR = 0.2
+#: Without a shared competency or word, a story must be this near to be offered at all.
+_NEAR_ALONE = 0.38
 # Words every behavioral question or story uses; they say nothing about which story fits.
 _GENERIC = {
     "tell", "time", "describe", "give", "example", "situation", "walk", "talk", "happen", "share", "explain",
@@ -74,16 +90,57 @@ class Match:
     score: float
     shared_competencies: tuple[str, ...]
     shared_words: tuple[str, ...]
+    #: The story's sentence nearest in meaning to the question, and the part it is in.
+    closest: str = ""
+    closest_part: str = ""
 
     @property
     def reason(self) -> str:
-        """"covers conflict and influence; shares evaluate, metric, launch"."""
+        """"covers conflict; its action: 'I set up a meeting where...'; both mention churn, metric"."""
         parts = []
         if self.shared_competencies:
             parts.append("covers " + _and([c.replace("_", " ") for c in self.shared_competencies]))
+        if self.closest:
+            parts.append(f"its {self.closest_part}: \"{_clip(self.closest)}\"")
         if self.shared_words:
-            parts.append("shares " + ", ".join(self.shared_words))
+            parts.append("both mention " + ", ".join(self.shared_words[:3]))
         return "; ".join(parts) or "nothing in common"
+
+
+def _clip(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _story_sentences(story: Story) -> list[tuple[str, str]]:
+    """(part, sentence) for every sentence of the four parts."""
+    return [(part, sentence.strip()) for part in PARTS for sentence in _SENTENCE_END.split(story.text_of(part))
+            if len(sentence.split()) >= 4]
+
+
+def _nearest_sentences(question: str, stories: Sequence[Story]) -> list[tuple[float, str, str]] | None:
+    """Per story, (similarity, part, sentence) of its sentence nearest the question; None without the encoder."""
+    from coach.analysis.embeddings import maybe_encode
+
+    per_story = [_story_sentences(s) for s in stories]
+    flat = [text for sentences in per_story for _, text in sentences]
+    vectors = maybe_encode([question, *flat])
+    if vectors is None:
+        return None
+    asked, rows = vectors[0], vectors[1:]
+    out, start = [], 0
+    for sentences in per_story:
+        if not sentences:
+            out.append((0.0, "", ""))
+            continue
+        sims = rows[start:start + len(sentences)] @ asked
+        best = int(sims.argmax())
+        out.append((float(sims[best]), *sentences[best]))
+        start += len(sentences)
+    return out
 
 
 def _and(items: list[str]) -> str:
@@ -98,7 +155,7 @@ def _content_lemmas(docs) -> list[dict[str, str]]:
         for token in doc:
             lemma = token.lemma_.lower()
             if (token.pos_ in _CONTENT_POS and token.is_alpha and not token.is_stop and len(lemma) > 2
-                    and lemma not in _GENERIC):
+                    and lemma not in _GENERIC and lemma not in _VAGUE):
                 words.setdefault(lemma, token.text.lower())
         out.append(words)
     return out
@@ -176,9 +233,12 @@ def match_stories(question: str, stories: Sequence[Story], competencies: Sequenc
     Returns:
         Up to ``limit`` matches that share a competency or a content word with the question.
     """
+    # A draft with (almost) nothing written cannot be told, whatever its title promises.
+    stories = [s for s in stories if s.word_count >= MIN_STORY_WORDS]
     if not stories:
         return []
     asked = question_lemmas(question)
+    nearest = _nearest_sentences(question, stories)
     if competencies is None:
         wanted = infer_competencies(question)[:3]
         weights = {c: 2.0 for c in wanted}
@@ -193,17 +253,24 @@ def match_stories(question: str, stories: Sequence[Story], competencies: Sequenc
         for lemma in words:
             df[lemma] = df.get(lemma, 0) + 1
     matches = []
-    for story, words in zip(stories, lemmas):
+    for i, (story, words) in enumerate(zip(stories, lemmas)):
         shared_c = tuple(c for c in wanted if c in story.competencies)
         # A word in every story (with three or more stories) cannot tell them apart.
         shared_w = [w for w in asked if w in words and (n < 3 or df[w] < n)]
         idf = {w: math.log((n + 1) / (df[w] + 0.5)) for w in shared_w}
         word_score = sum(idf.values())
         score = sum(weights[c] for c in shared_c) + 0.6 * word_score
-        if score <= 0:
+        near, part, sentence = nearest[i] if nearest else (0.0, "", "")
+        # When the bank says what the question asks, a story must share it or its words; meaning alone
+        # only offers stories for questions the bank does not know.
+        if score <= 0 and (near < _NEAR_ALONE or competencies):
             continue
+        if near >= _NEAR:
+            score += 10.0 * (near - _NEAR)  # 0.4 near adds as much as a second shared competency
+        else:
+            part = sentence = ""
         shown = tuple(words[w] for w in sorted(shared_w, key=lambda w: -idf[w])[:5])
-        matches.append(Match(story, round(score, 3), shared_c, shown))
+        matches.append(Match(story, round(score, 3), shared_c, shown, sentence, part))
     # Ties go to the more focused story: it will be told more sharply for this question.
     matches.sort(key=lambda m: (-m.score, len(m.story.competencies), m.story.title))
     return matches[:limit]
