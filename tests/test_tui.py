@@ -463,6 +463,13 @@ def test_in_a_terminal_space_retries_after_a_failed_answer_and_escape_asks_keep_
         term.wait_for("Stop this answer?")
         term.send("k")
         term.wait_for("Pick a question")
+        term.send("h")  # the history page scrolls from the keyboard down to its tables
+        shown = term.wait_for("2 answers")
+        assert "Your attempts" not in shown
+        term.send("End")
+        term.wait_for("Your attempts, newest first")
+        term.send("Escape")
+        term.wait_for("Pick a question")
         term.send("C-q")
         time.sleep(1.0)
     finally:

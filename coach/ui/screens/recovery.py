@@ -67,7 +67,10 @@ class RecoveryScreen(ModalScreen[None]):
                                 roles=(), target_s=analysis.question.target_s or 90, text=analysis.question.text or "",
                                 follow_ups=(), concepts=(), source="")
         self.dismiss(None)
-        self.app.push_screen(FeedbackScreen(question, analysis, audio))
+        feedback = FeedbackScreen(question, analysis, audio)
+        # A recovered answer is an attempt like any other: kept, and comparable with the others.
+        self.app.save_attempt(analysis, audio, on_saved=feedback.attempt_saved)
+        self.app.push_screen(feedback)
 
     @on(Button.Pressed, "#dismiss")
     def _dismiss_marker(self) -> None:
