@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import eval_audio, run_coach
+from tests.conftest import run_coach
 
 pytestmark = pytest.mark.slow
 
@@ -44,9 +44,9 @@ def config(home: Path, text: str) -> Path:
 # --- item 6: config values -----------------------------------------------------------------------
 
 
-def test_a_zero_pace_window_is_refused_instead_of_hanging(isolated_dirs):
+def test_a_zero_pace_window_is_refused_instead_of_hanging(isolated_dirs, spoken_sentence):
     path = config(isolated_dirs, "[analysis]\npace_window_s = 0\n")
-    line = one_sentence(run_coach("analyze", str(eval_audio("jfk_ask_not")), timeout=120))
+    line = one_sentence(run_coach("analyze", str(spoken_sentence), timeout=120))
     assert str(path) in line and "analysis.pace_window_s = 0.0" in line and "from 2 to 300 seconds" in line
 
 
@@ -55,9 +55,9 @@ def test_a_negative_pace_window_too(isolated_dirs):
     assert "pace_window_s = -10.0" in one_sentence(run_coach("analyze", "--text", ANSWER, timeout=120))
 
 
-def test_too_many_threads_is_refused_instead_of_crashing(isolated_dirs):
+def test_too_many_threads_is_refused_instead_of_crashing(isolated_dirs, spoken_sentence):
     config(isolated_dirs, "[speech]\ncpu_threads = 100000\n")
-    line = one_sentence(run_coach("analyze", str(eval_audio("jfk_ask_not")), timeout=120))
+    line = one_sentence(run_coach("analyze", str(spoken_sentence), timeout=120))
     assert "speech.cpu_threads = 100000" in line and "from 0 to" in line
 
 
@@ -89,9 +89,9 @@ def _python_coach() -> list[str]:
     return [sys.executable, "-m", "coach"]
 
 
-def test_a_bad_model_path_still_keeps_the_saved_recording(isolated_dirs, tmp_path):
+def test_a_bad_model_path_still_keeps_the_saved_recording(isolated_dirs, tmp_path, spoken_sentence):
     config(isolated_dirs, f'[speech]\nmodel = "{tmp_path}/no-such-model"\n')
-    result = run_coach("analyze", str(eval_audio("jfk_ask_not")), "--save")
+    result = run_coach("analyze", str(spoken_sentence), "--save")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "Saved as attempt 1 (not analysed)" in result.stderr
     assert "no-such-model does not exist" in result.stderr
@@ -290,16 +290,16 @@ def test_a_locked_history_prints_the_analysis_then_says_it_was_not_saved(isolate
 
 
 @pytest.mark.skipif(shutil.which("prlimit") is None, reason="prlimit (util-linux) is not installed")
-def test_a_full_disk_prints_the_analysis_then_says_it_was_not_saved(isolated_dirs):
-    """RLIMIT_FSIZE makes every write past 64 KiB fail as a full disk would (EFBIG); the 350 KiB
+def test_a_full_disk_prints_the_analysis_then_says_it_was_not_saved(isolated_dirs, spoken_sentence):
+    """RLIMIT_FSIZE makes every write past 64 KiB fail as a full disk would (EFBIG); the 150 KiB
     recording cannot be copied into the history."""
     assert run_coach("analyze", "--text", ANSWER, "--save").returncode == 0  # the history exists
-    recording = eval_audio("jfk_ask_not")
+    recording = spoken_sentence
     assert recording.stat().st_size > 128 * 1024
     result = run_coach("analyze", str(recording), "--save", prefix=["prlimit", "--fsize=65536", "--"])
     line = one_sentence(result)
     assert "not saved" in line
-    assert "ask not what your country" in result.stdout.lower()
+    assert "glad to talk about my work" in result.stdout.lower()
     assert len(json.loads(run_coach("history", "--json").stdout)) == 1
     leftovers = [p for p in (isolated_dirs / "data").rglob("*") if ".partial" in p.name]
     assert leftovers == []
