@@ -62,7 +62,8 @@ def answers(path: Path) -> tuple[dict, ...]:
             rows.append(star.sentence_features(sentence, index, len(sentences)))
             labels.append(item["sentences"][gold]["label"])
         out.append({"id": item["id"], "style": item.get("style", "devset"), "writer": item.get("writer", "devset"),
-                    "rows": rows, "labels": labels})
+                    "rows": rows, "labels": labels, "sentences": sentences, "flags": item["flags"],
+                    "text": doc.text})
     return tuple(out)
 
 
@@ -132,6 +133,33 @@ def cross_validate(items: tuple[dict, ...], key: str, c: float, weights=WEIGHT_G
     return pairs
 
 
+def flag_report(items: tuple[dict, ...], predicted: dict[str, list[str]], title: str) -> None:
+    """Answer flags from the predicted labels, beside trivial baselines on the same answers."""
+    import re
+
+    checks: dict[str, list[bool]] = defaultdict(list)
+    for a in items:
+        labelled = list(zip(a["sentences"], predicted[a["id"]]))
+        gold, text = a["flags"], a["text"]
+        labels = predicted[a["id"]]
+        checks["result present"].append(("result" in labels) == gold["present"]["result"])
+        checks["  baseline: always yes"].append(gold["present"]["result"])
+        checks["result_quantified"].append(star.result_quantified(labelled) == gold["result_quantified"])
+        checks["  baseline: a digit in the last third"].append(
+            bool(re.search(r"\d", text[2 * len(text) // 3 :])) == gold["result_quantified"])
+        owner = star.ownership(labelled)[0]
+        checks["ownership is I"].append((owner == "i") == (gold["ownership"] == "i"))
+        i_words, we_words = len(re.findall(r"\bI\b", text)), len(re.findall(r"\bwe\b", text, re.I))
+        checks["  baseline: I words >= 2x we words"].append(
+            (i_words > 0 and i_words >= 2 * we_words) == (gold["ownership"] == "i"))
+        if "story" in gold:
+            checks["story"].append(star.has_story(labelled) == gold["story"])
+            checks["  baseline: always a story"].append(gold["story"])
+    print(f"answer flags, {title} (accuracy over {len(items)} answers):")
+    for name, values in checks.items():
+        print(f"  {name:<40} {sum(values) / len(values):.3f}")
+
+
 def cross_validated_models(folds: int = 8) -> dict[str, star.LabelModel]:
     """For each devset answer id, a model that never saw it: the shipped settings fitted on
     tests/trainset alone (the devset is held out whole; `folds` is kept for older callers)."""
@@ -188,6 +216,12 @@ def main() -> None:
     for a in sorted(train, key=lambda a: a["style"]):
         by_style[a["style"]] += best[offset : offset + len(a["rows"])]
         offset += len(a["rows"])
+    flag_report(held_out, {a["id"]: model.decode(a["rows"]) for a in held_out}, "tests/devset held out")
+    writer_out: dict[str, list[str]] = {}
+    for group in sorted({a["writer"] for a in train}):
+        fold = fit([a for a in train if a["writer"] != group], c, weight)
+        writer_out.update({a["id"]: fold.decode(a["rows"]) for a in train if a["writer"] == group})
+    flag_report(train, writer_out, "tests/trainset leave-one-writer-out")
     print("leave-one-style-out, chosen settings, per held-out style: " + ", ".join(
         f"{style} {statistics.mean(g == p for g, p in pairs):.2f}" for style, pairs in sorted(by_style.items())))
     if not args.check:

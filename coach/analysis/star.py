@@ -157,6 +157,9 @@ def sentence_features(sentence: Span, index: int, total: int) -> dict[str, float
         "past_action": float(_has_main_past_action(sentence)), "note_verb": float(_note_verb(sentence)),
         "first_word=" + _first_word(sentence): 1.0,
     }
+    role = _copula_role(sentence)
+    if role:
+        features["copula_role=" + role] = 1.0
     header = _header(text)
     if header:
         features["header=" + header] = 1.0
@@ -195,6 +198,24 @@ _IRREGULAR_PAST = {
     "lost", "paid", "read", "rebuilt", "rewrote", "reran", "sat", "saw", "split", "spoke", "stood", "taught", "told",
     "thought", "won", "began", "did", "went", "came", "grew", "shipped", "moved", "caught", "dropped",
 }
+
+
+_ACTION_NOUNS = {"action", "step", "approach", "solution", "move", "fix", "response", "contribution", "part",
+                 "strategy", "idea", "decision", "plan", "method", "tactic"}
+_GOAL_NOUNS = {"goal", "task", "job", "responsibility", "role", "objective", "mission", "assignment", "aim",
+               "target", "challenge", "brief", "mandate", "remit", "priority"}
+
+
+def _copula_role(sentence: Span) -> str | None:
+    """ "My action was to ...", "my first step was ..." (an action) against "my goal was to ..." (a task)."""
+    root = sentence.root
+    if root.lemma_ != "be":
+        return None
+    subject = _subject(root)
+    if subject is None or not any(c.lower_ in {"my", "our"} for c in subject.children):
+        return None
+    lemma = subject.lemma_.lower()
+    return "action" if lemma in _ACTION_NOUNS else ("goal" if lemma in _GOAL_NOUNS else None)
 
 
 def _header(text: str) -> str | None:
@@ -368,6 +389,11 @@ def _label(sentence: Span, index: int, total: int) -> str:
     root = sentence.root
     if _TASK.search(text):
         scores["task"] += 3.0
+    role = _copula_role(sentence)
+    if role == "action":
+        scores["action"] += 3.5  # "My action was to ...": an action, however much it looks like "my goal was to"
+    elif role == "goal":
+        scores["task"] += 1.0
     if _STRONG_RESULT.search(text):
         scores["result"] += 3.0
     elif _RESULT.search(text):
@@ -514,6 +540,15 @@ def has_story(labelled: list[tuple[Span, str]]) -> bool:
                for sentence, label in labelled)
 
 
+_GROUP_NOUNS = {"team", "group", "squad", "department", "org", "organisation", "organization", "class", "lab"}
+_PEOPLE_NOUNS = {
+    "manager", "lead", "boss", "colleague", "coworker", "co-worker", "teammate", "mentor", "director", "friend",
+    "partner", "client", "customer", "supervisor", "peer", "reviewer", "professor", "advisor", "instructor", "chef",
+    "head", "vp", "cto", "ceo", "founder", "cofounder", "co-founder", "pm", "stakeholder", "user", "engineer",
+    "analyst", "counterpart", "predecessor", "coach", "tutor", "sponsor", "owner",
+}
+
+
 def _agent(sentence: Span) -> str | None:
     """Who does the action a sentence reports: the subject of its first main clause. "My action was
     to ..." and "my part was ..." are I; "our team" is we; a verb-first note is the writer, I."""
@@ -529,13 +564,19 @@ def _agent(sentence: Span) -> str | None:
         if subject is None:
             continue
         words = {t.lower_ for t in subject.subtree}
-        if subject.lower_ == "we" or "we" in words or ({"i", "me"} & words and len(words) > 1 and "my" not in words) \
-                or (subject.lower_ in {"team", "group"} and "our" in words):
-            return "we"
-        if subject.lower_ == "i" or "my" in words:
+        pair = any(t.lower_ in {"i", "me"} and t.dep_ == "conj" for t in subject.subtree) or (
+            subject.lower_ == "i" and any(c.dep_ == "conj" for c in subject.children))
+        if subject.lower_ == "we" or "we" in words or pair:
+            return "we"  # "we", "my manager and I"
+        if subject.lower_ == "i":
             return "i"
-        if "our" in words:
-            return "we"
+        if "my" in words or "our" in words:
+            lemma = subject.lemma_.lower()
+            if lemma in _GROUP_NOUNS:
+                return "we"  # "my team", "our group"
+            if lemma in _PEOPLE_NOUNS:
+                return None  # "my manager suggested": someone else acted
+            return "i" if "my" in words else "we"  # "my action was to", "our fix was"
         return None
     return None
 

@@ -6,7 +6,8 @@ transcript word is aligned to the source words (difflib on lower-cased letters),
 sentence becomes the run of transcript words aligned to it, so `sentences[*].text` joined with
 spaces is exactly what Whisper wrote, full stops wherever Whisper put them.
 
-    .venv/bin/python tests/trainset/transcribe.py [--voice en-us] [--speed 160]
+    .venv/bin/python tests/trainset/transcribe.py [--voice en-us] [--speed 160]   (defaults for files without a
+    "#! voice=... speed=..." first line)
 
 Writes tests/trainset/transcripts.jsonl; then run tests/trainset/build.py.
 """
@@ -78,18 +79,23 @@ def main() -> None:
     from coach.speech.models import resolve_model
     from coach.speech.transcriber import Transcriber
 
-    answers = parse_sources(sorted((HERE / "speak").glob("*.txt")))
+    answers = []
+    for path in sorted((HERE / "speak").glob("*.txt")):
+        # A "#! voice=en-gb speed=175" line gives a file its own voice.
+        settings = dict(re.findall(r"\b(voice|speed)=(\S+)", path.read_text(encoding="utf-8").split("\n", 1)[0]))
+        for answer in parse_sources([path]):
+            answers.append((answer, settings.get("voice", args.voice), int(settings.get("speed", args.speed))))
     transcriber = Transcriber(resolve_model("tiny.en", [], Path(tempfile.gettempdir())))
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        for answer in answers:
+        for answer, voice, speed in answers:
             wav = Path(tmp) / f"{answer['id']}.wav"
             text = " ".join(s["text"] for s in answer["sentences"])
-            subprocess.run(["espeak-ng", "-v", args.voice, "-s", str(args.speed), "-w", str(wav), text], check=True)
+            subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav), text], check=True)
             transcript = transcriber.transcribe(load_audio(wav).samples)
             sentences = split_transcript(transcript.text.split(), answer["sentences"])
             answer = dict(answer, sentences=sentences,
-                          notes=f"espeak-ng {args.voice} at {args.speed} wpm, transcribed by the bundled tiny.en")
+                          notes=f"espeak-ng {voice} at {speed} wpm, transcribed by the bundled tiny.en")
             labels = [s["label"] for s in sentences]
             answer["flags"] = dict(answer["flags"], present={p: p in labels for p in
                                                               ("situation", "task", "action", "result")})
