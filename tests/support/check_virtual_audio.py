@@ -18,14 +18,15 @@ the end unless --keep is given (or it was already running before).
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_WAV = Path("/work/shared/eval/audio/jfk_ask_not.wav")
 RATE = 16000
 RECORD_SECONDS = 6.0
 MIN_CORRELATION = 0.98
@@ -145,7 +146,7 @@ def worker(wav: str) -> dict[str, object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--wav", default=str(DEFAULT_WAV), help="16 kHz file to speak into the mic")
+    parser.add_argument("--wav", help="16 kHz file to speak into the mic (default: a sentence espeak-ng says)")
     parser.add_argument("--keep", action="store_true", help="leave the stack running")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -157,6 +158,12 @@ def main() -> int:
     sys.path.insert(0, str(HERE))
     import virtual_audio as va
 
+    if args.wav is None:
+        import speech
+
+        made = Path(tempfile.mkdtemp(prefix="check-va-")) / "sentence.wav"
+        atexit.register(shutil.rmtree, made.parent, True)
+        args.wav = str(speech.write(speech.SENTENCE, made))
     was_running = va.is_running()
     env = va.start()
     print("client environment:")
