@@ -58,7 +58,9 @@ _REFLECTION = re.compile(
 _LESSON = re.compile(
     r"\b(i (learned|learnt|realized|realised) (that|a lot|how|to)|(the|my|a) (big |main |key )?(lesson|takeaway)"
     r"|taught me|in hindsight|looking back|next time|going forward|i would (do|have done)|i'd (do|have done)"
-    r"|what i took away|i took away|if i (did|could do) it again|i now (always|make sure|try))\b",
+    r"|what i took away|i took away|if i (did|could do) it again|i now (always|make sure|try)"
+    r"|(since then|from (that point|then) on|ever since|these days),? (i|we) (always|never|now|make sure|try)"
+    r"|now i (always|never|make sure|try))\b",
     re.I,
 )
 _SITUATION_DETAIL = re.compile(r"\b(at (a|an|my|our)|from (my|when)|company|team|job|startup|bank|insurer|retailer)\b",
