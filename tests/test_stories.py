@@ -304,6 +304,19 @@ def test_no_temporary_files_after_saves(library):
     assert not [p for p in library.iterdir() if p.name.startswith(".")]
 
 
+def test_saved_stories_are_private_and_a_planted_link_is_replaced_not_followed(library, tmp_path):
+    story = new_story("Private")
+    path = create_story(library, story)
+    assert path.stat().st_mode & 0o777 == 0o600
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    for name in (f"{path.name}.partial", f".{path.name}.partial"):
+        (library / name).symlink_to(victim)
+    story.metric = "rewritten"
+    save_story(story)
+    assert victim.read_text() == "precious" and "rewritten" in path.read_text()
+
+
 # --- file names ----------------------------------------------------------------------------------
 
 

@@ -8,7 +8,6 @@ safe file names that never leave the folder and never replace another story.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import shutil
@@ -17,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from coach.errors import CoachError
+from coach.errors import CoachError, StorageError
+from coach.safe_files import copy_atomic, open_atomic, write_atomic
 from coach.stories.model import (
     Fingerprint,
     Story,
@@ -109,12 +109,12 @@ def seed_samples(folder: Path) -> None:
     then never seeded again."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.with_name(f".{folder.name}.seeding-{secrets.token_hex(4)}")
-    staging.mkdir()
+    staging.mkdir(mode=0o700)
     try:
         for sample in sample_files():
-            shutil.copyfile(sample, staging / sample.name)
+            copy_atomic(sample, staging / sample.name)
         staging.rename(folder)
-    except OSError:
+    except (OSError, StorageError):
         shutil.rmtree(staging, ignore_errors=True)
         if not folder.is_dir():  # another process seeding at the same moment is fine
             raise
@@ -225,64 +225,31 @@ def save_story(story: Story, folder: Path | None = None, *, force: bool = False)
     return path
 
 
-def _temporary(folder: Path, data: bytes) -> Path:
-    # Hidden, in the same folder (a rename within one file system is atomic), flushed to disk
-    # before the rename so a crash leaves either the old file or the new one, never half of one.
-    tmp = folder / f".{secrets.token_hex(6)}.story.tmp"
-    try:
-        with open(tmp, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise CoachError(f"Cannot write in the story library {folder} ({exc.strerror or exc}); "
-                         "check that it exists and is writable.") from exc
-    return tmp
-
-
 def _write_new(folder: Path, title: str, data: bytes) -> Path:
-    tmp = _temporary(folder, data)
-    try:
-        return _link_new(folder, title, tmp)
-    except OSError as exc:
-        raise CoachError(f"Cannot save a new story in {folder} ({exc.strerror or exc}); check that the folder "
-                         "is writable.") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-        _sync_dir(folder)
-
-
-def _link_new(folder: Path, title: str, tmp: Path) -> Path:
+    kept = "nothing was saved there"
     for _ in range(1000):
         path = unique_path(folder, title)
         try:
-            # A hard link fails if the name exists, so even a file created a moment ago by
-            # someone else is never replaced.
-            os.link(tmp, path)
-            return path
+            # exclusive: the name is claimed only if free (a hard link, or O_EXCL where links are
+            # not supported), so even a file created a moment ago by someone else is never replaced.
+            return write_atomic(path, data, exclusive=True, kept=kept)
         except FileExistsError:
             continue
-        except OSError:
-            # No hard links on this file system (some network and FAT mounts): check, then rename.
-            if path.exists():
-                continue
-            os.replace(tmp, path)
-            return path
+        except StorageError as exc:
+            raise CoachError(f"Cannot save a new story: {exc}") from exc
     raise CoachError(f"Could not find a free file name for {title!r} in {folder}.")
 
 
 def _write_over(path: Path, data: bytes, story: Story, force: bool) -> None:
-    tmp = _temporary(path.parent, data)
     try:
-        if not force and path.exists() and (story.opened is None or changed_on_disk(story)):
-            raise StoryConflictError(path, _mtime(path))
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise CoachError(f"Cannot save {path} ({exc.strerror or exc}); check that the folder is writable.") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-        _sync_dir(path.parent)
+        with open_atomic(path, kept=f"{path.name} is unchanged") as out:
+            out.write(data)
+            # Checked with the new version already on disk beside it: the window for an outside
+            # edit to slip in before the rename is as small as it can be.
+            if not force and path.exists() and (story.opened is None or changed_on_disk(story)):
+                raise StoryConflictError(path, _mtime(path))
+    except StorageError as exc:
+        raise CoachError(f"Cannot save {path}: {exc}") from exc
 
 
 def _mtime(path: Path) -> float | None:
@@ -290,20 +257,6 @@ def _mtime(path: Path) -> float | None:
         return path.stat().st_mtime
     except OSError:
         return None
-
-
-def _sync_dir(folder: Path) -> None:
-    """Make the rename itself durable; not every platform lets a folder be opened, which is fine."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def reload_story(story: Story) -> Story:
