@@ -6,12 +6,16 @@
    Target: under 0.5 s.
 2. ``coach report``: the real command in a fresh process (start-up included), HTML and Markdown,
    and ``build_report`` alone. Target: under 5 s.
+3. What the safe-write discipline of issue 10 costs, each beside its comparator, interleaved:
+   saving a recording through ``copy_atomic`` (unique temp, fsync, exclusive link) against the
+   old ``shutil.copyfile`` + rename, and the import's schema check of the exported manifest
+   against parsing it alone.
 
 The attempts are made by the real analysis code (``tests/history_seed.py``): spoken answers
 timed at a pace that improves over 60 days, typed answers, a few failed analyses, and a small
 WAV per recording.
 
-    .venv/bin/python benchmarks/history_bench.py [--attempts 1000] [--opens 5]
+    .venv/bin/python benchmarks/history_bench.py [--attempts 1000] [--opens 5] [--storage-only]
 """
 
 from __future__ import annotations
@@ -100,10 +104,58 @@ def report_times(env: dict[str, str], folder: Path, runs: int = 3) -> dict[str, 
     return out
 
 
+def storage_costs(settings, folder: Path, rounds: int = 15) -> None:
+    """Issue 10's safe writes and import checks, each interleaved with what they replaced."""
+    import json
+    import shutil
+
+    from coach.safe_files import copy_atomic, private_dir
+    from coach.storage import History
+    from coach.storage.archive import _validate, export_history
+    from tests.history_seed import write_wav
+
+    source = write_wav(folder / "two-minutes.wav", seconds=120.0)
+    target = private_dir(folder / "copies")
+    safe, plain = [], []
+    for n in range(rounds):
+        started = time.perf_counter()
+        copy_atomic(source, target / f"safe-{n}.wav", exclusive=True)
+        safe.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        partial = target / f"plain-{n}.wav.partial"
+        shutil.copyfile(source, partial)
+        partial.replace(target / f"plain-{n}.wav")
+        plain.append(time.perf_counter() - started)
+    size = source.stat().st_size / 1e6
+    print(f"saving a {size:.1f} MB recording, {rounds} rounds interleaved (median):")
+    print(f"  copy_atomic (mkstemp, fsync file and folder, exclusive link): {statistics.median(safe) * 1000:.1f} ms")
+    print(f"  shutil.copyfile + rename, no fsync (before issue 10):        {statistics.median(plain) * 1000:.1f} ms")
+
+    with History(settings) as history:
+        archive = export_history(history, folder / "bench-export.zip").path
+    import zipfile
+
+    with zipfile.ZipFile(archive) as opened:
+        raw = opened.read("history.json")
+    parse, check = [], []
+    for _ in range(5):
+        started = time.perf_counter()
+        manifest = json.loads(raw)
+        parse.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        _validate(manifest, archive)
+        check.append(time.perf_counter() - started)
+    print(f"import of {len(manifest['attempts'])} attempts ({len(raw) / 1e6:.1f} MB manifest), 5 rounds interleaved "
+          "(median):")
+    print(f"  json.loads alone (all the old importer did before writing): {statistics.median(parse) * 1000:.0f} ms")
+    print(f"  schema check (pydantic) and metric recomputation, added:    {statistics.median(check) * 1000:.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--attempts", type=int, default=1000)
     parser.add_argument("--opens", type=int, default=5)
+    parser.add_argument("--storage-only", action="store_true", help="Only part 3 (safe writes and import checks).")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="coach-history-bench-") as tmp:
@@ -120,6 +172,10 @@ def main() -> None:
             count = history.count()
         print(f"history: {count} attempts ({db.stat().st_size / 1e6:.1f} MB database, "
               f"{len(list(settings.recordings_dir.glob('*.wav')))} recordings), seeded in {seeded:.1f} s")
+        print(f"load average: {', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} cores")
+        storage_costs(settings, folder)
+        if args.storage_only:
+            return
 
         times, charts, rows = asyncio.run(screen_open_times(settings, args.opens))
         warm = statistics.median(times[1:]) if len(times) > 1 else times[0]
