@@ -87,3 +87,30 @@ def test_without_the_encoder_the_form_is_still_checked(monkeypatch):
     assert off.relevance.on_topic is False and off.relevance.checked == "form"
     on = analyse(CONFLICT_STORY, OPPORTUNITY)
     assert on.relevance.on_topic is True and on.relevance.checked == "form"
+
+
+# --- input that cannot be judged gets one sentence ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text, error, words", [
+    ("   \n ", "NoSpeechError", "is empty"),
+    ("um, uh, like, you know... hmm. So, yeah, um.", "NoSpeechError", "only filler words"),
+    ("Letztes Jahr habe ich mit meinem Team ein Modell gebaut und die Genauigkeit stieg um zehn Prozent.",
+     "CoachError", "does not look like English"),
+    ("word " * 250_000, "CoachError", "characters long"),
+])
+def test_bad_text_gets_one_clear_sentence(text, error, words):
+    from coach.analysis.answer import analyse_text
+    from coach.errors import CoachError
+
+    with pytest.raises(CoachError) as raised:
+        analyse_text(text)
+    message = str(raised.value)
+    assert type(raised.value).__name__ == error and words in message
+    assert message.count(". ") == 0 and message.endswith(".")
+
+
+def test_terse_english_notes_are_still_english():
+    from coach.analysis.answer import check_answer_text
+
+    check_answer_text("Added null checks. Fixed the ETL job. Cut p95 latency 40%. Rolled out to 3 regions.")

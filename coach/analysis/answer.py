@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from coach.analysis.disfluency import Phrase
 from coach.analysis.language import TimedText
 from coach.analysis.pace import Pace, Pause, find_pauses, measure_pace
 from coach.audio.files import Audio, load_audio
-from coach.errors import NoSpeechError
+from coach.errors import CoachError, NoSpeechError
 from coach.settings import Settings
 from coach.speech.models import resolve_model
 from coach.speech.transcriber import Transcriber, Transcript, Word
@@ -20,6 +21,13 @@ from coach.speech.vad import SpeechRegion, speech_regions
 
 #: Less voiced audio than this is not an answer (a cough, a click).
 _MIN_SPEECH_S = 0.3
+#: A written answer longer than this is not one answer: about 10,000 words, an hour of speech.
+MAX_ANSWER_CHARS = 60_000
+#: English prose has 30-55% function words ("the", "and", "I"), terse notes about 20%; other languages almost none.
+_MIN_ENGLISH_STOP_SHARE = 0.12
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_FILLER_WORDS = {"um", "umm", "uh", "uhm", "er", "erm", "ah", "hmm", "mm", "like", "you", "know", "so", "yeah",
+                 "basically", "actually", "okay", "ok", "i", "mean", "well", "right", "sort", "kind", "of", "oh"}
 
 
 @dataclass(frozen=True)
@@ -187,16 +195,46 @@ def analyse_audio(
     )
 
 
+def check_answer_text(cleaned: str, name: str = "The answer") -> None:
+    """One clear sentence for text that cannot be coached: empty, too long, only fillers, not English.
+
+    Raises:
+        NoSpeechError: the text is empty or holds only filler words.
+        CoachError: it is too long or not in English.
+    """
+    if not cleaned:
+        raise NoSpeechError(f"{name} is empty; write or paste the answer and try again.")
+    if len(cleaned) > MAX_ANSWER_CHARS:
+        raise CoachError(f"{name} is {len(cleaned):,} characters long; coach judges one answer of up to "
+                         f"{MAX_ANSWER_CHARS:,} characters (about an hour of speech): paste a single answer.")
+    words = _WORD.findall(cleaned.lower())
+    if not words:
+        raise NoSpeechError(f"{name} has no words, only numbers or symbols; write the answer out in words.")
+    if all(w in _FILLER_WORDS for w in words):
+        raise NoSpeechError(f"{name} holds only filler words ({' '.join(words[:6])}...); give the answer itself "
+                            "and try again.")
+    if len(words) >= 8:
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        if sum(w in STOP_WORDS for w in words) / len(words) < _MIN_ENGLISH_STOP_SHARE:
+            raise CoachError(f"{name} does not look like English; coach judges answers in English, so write "
+                             "or say it in English.")
+
+
 def analyse_text(text: str, *, question: QuestionContext | None = None, source: str | None = None) -> AnswerAnalysis:
     """Coach a written or typed answer: everything but timing.
 
     Raises:
-        NoSpeechError: the text is empty.
+        NoSpeechError: the text is empty or only fillers.
+        CoachError: the text is too long or not in English.
     """
     question = question or QuestionContext()
+    name = source or "The answer"
+    if len(text) > MAX_ANSWER_CHARS * 2:  # checked before splitting, so a huge paste costs nothing
+        raise CoachError(f"{name} is {len(text):,} characters long; coach judges one answer of up to "
+                         f"{MAX_ANSWER_CHARS:,} characters (about an hour of speech): paste a single answer.")
     cleaned = " ".join(text.split())
-    if not cleaned:
-        raise NoSpeechError(f"{source or 'The answer'} is empty; write or paste the answer and try again.")
+    check_answer_text(cleaned, name)
     coaching = coach_answer(TimedText(cleaned), kind=question.kind, target_s=question.target_s,
                             concepts=list(question.concepts), follow_ups=list(question.follow_ups),
                             question=question.text)
