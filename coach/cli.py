@@ -22,6 +22,15 @@ class _Group(click.Group):
         except CoachError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(2)
+        except PermissionError as exc:
+            # A last net under the specific messages: a folder or file the user cannot read (a data
+            # folder made by another account, a chmod gone wrong) is still one sentence, not a traceback.
+            from coach.process import printable
+
+            where = printable(str(exc.filename)) if exc.filename else "a file coach needs"
+            click.echo(f"Error: {where} cannot be opened (permission denied); fix its permissions, or point "
+                       "COACH_DATA_DIR or COACH_CONFIG somewhere you can read and write.", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

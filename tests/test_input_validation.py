@@ -303,3 +303,15 @@ def test_a_full_disk_prints_the_analysis_then_says_it_was_not_saved(isolated_dir
     assert len(json.loads(run_coach("history", "--json").stdout)) == 1
     leftovers = [p for p in (isolated_dirs / "data").rglob("*") if ".partial" in p.name]
     assert leftovers == []
+
+
+@needs_setpriv
+def test_an_unreadable_data_folder_is_one_sentence(isolated_dirs):
+    assert run_coach("analyze", "--text", ANSWER, "--save").returncode == 0
+    data = isolated_dirs / "data"
+    data.chmod(0)
+    try:
+        line = one_sentence(run_coach("history", prefix=UNPRIVILEGED))
+    finally:
+        data.chmod(0o700)
+    assert str(data) in line and "permission denied" in line
