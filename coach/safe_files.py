@@ -259,3 +259,21 @@ def tighten_tree(folder: Path) -> None:
                 pass
         for name in files:
             tighten(Path(root, name))
+
+
+def sweep_partials(folder: Path, older_than_s: float = 3600.0) -> int:
+    """Remove temp files a killed writer left in ``folder`` (only old ones: a young one may belong to
+    a coach writing right now); return how many went."""
+    import time
+
+    removed = 0
+    limit = time.time() - older_than_s
+    for path in leftover_partials(folder):
+        try:
+            info = os.stat(path, follow_symlinks=False)
+            if info.st_mtime < limit and (stat.S_ISREG(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+                os.unlink(path)
+                removed += 1
+        except OSError:
+            pass
+    return removed

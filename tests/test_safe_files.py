@@ -203,3 +203,17 @@ def test_create_private_refuses_existing_and_symlinks(tmp_path):
     with pytest.raises(FileExistsError):
         create_private(tmp_path / "link.wav")
     assert not (tmp_path / "victim.wav").exists()
+
+
+def test_sweep_removes_only_old_partials(tmp_path):
+    from coach.safe_files import sweep_partials
+
+    old = tmp_path / ".a.wav.x1.partial"
+    young = tmp_path / ".b.wav.x2.partial"
+    mine = tmp_path / "c.partial"  # not a name coach makes: left alone
+    for path in (old, young, mine):
+        path.write_bytes(b"x")
+    os.utime(old, (1, 1))
+    os.utime(mine, (1, 1))
+    assert sweep_partials(tmp_path) == 1
+    assert not old.exists() and young.exists() and mine.exists()

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coach.errors import CoachError, StorageError
-from coach.safe_files import copy_atomic, is_private, private_dir, tighten_tree
+from coach.safe_files import copy_atomic, is_private, private_dir, sweep_partials, tighten_tree
 from coach.settings import Settings
 from coach.storage.db import DB_FILENAME, LOCKED_MESSAGE, Database, HistoryLockedError
 from coach.storage.models import (
@@ -99,8 +99,12 @@ class History:
         # A data folder an older coach made readable by everyone is made private once, files and all.
         loose = settings.data_dir.is_dir() and not is_private(settings.data_dir)
         self.db = Database(self.path, busy_timeout_s=busy_timeout_s, retries=retries, read_only_ok=read_only_ok)
-        if loose and not self.db.read_only:
-            tighten_tree(settings.data_dir)
+        if not self.db.read_only:
+            if loose:
+                tighten_tree(settings.data_dir)
+            # A coach killed mid-write leaves its unique temp file behind; old ones are cleared here.
+            for folder in (settings.data_dir, settings.recordings_dir / "saved", settings.recordings_dir / "imported"):
+                sweep_partials(folder)
 
     @property
     def notices(self) -> list[str]:
