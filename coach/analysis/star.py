@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,8 +114,15 @@ _SITUATION = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)
+def _found(pattern: re.Pattern, text: str) -> bool:
+    """Whether a cue pattern occurs in a sentence: the rules and the features ask the same questions
+    of the same sentence, so each is answered once."""
+    return pattern.search(text) is not None
+
+
 def is_lesson(text: str) -> bool:
-    return bool(_LESSON.search(text))
+    return _found(_LESSON, text)
 
 
 def spoken_sentences(doc: Doc) -> list[Span]:
@@ -169,12 +176,12 @@ def sentence_features(sentence: Span, index: int, total: int) -> dict[str, float
     if outcome:
         features["outcome_verb"] = 1.0
         features["outcome_subject=" + _person_of(_subject(outcome[0]))] = 1.0
-    if _GENERIC.search(text) and _tense(sentence) in {"present", "modal"}:
+    if _found(_GENERIC, text) and _tense(sentence) in {"present", "modal"}:
         features["generic"] = 1.0
-    if _TIME_OPENER.search(text):
+    if _found(_TIME_OPENER, text):
         features["time_opener"] = 1.0
     for name, pattern in _CUES.items():
-        if pattern.search(text):
+        if _found(pattern, text):
             features["cue=" + name] = 1.0
     for token in sentence:
         if token.is_alpha:
@@ -380,29 +387,29 @@ def _label(sentence: Span, index: int, total: int) -> str:
     position = index / max(1, total - 1)
     words = [t for t in sentence if not t.is_punct]
     late = index >= total - 2 and total > 3
-    if (_CLOSING.search(text) and len(words) <= 14) or (len(words) <= 3 and index == total - 1 and total > 2):
+    if (_found(_CLOSING, text) and len(words) <= 14) or (len(words) <= 3 and index == total - 1 and total > 2):
         return "other"
-    if _LESSON.search(text) or (late and _REFLECTION.search(text)):
+    if _found(_LESSON, text) or (late and _found(_REFLECTION, text)):
         return "other"
-    if index <= 1 and _PREAMBLE.search(text) and not _TASK.search(text) and len(words) <= 16 \
-            and not _has_main_past_action(sentence) and not _SITUATION_DETAIL.search(text):
+    if index <= 1 and _found(_PREAMBLE, text) and not _found(_TASK, text) and len(words) <= 16 \
+            and not _has_main_past_action(sentence) and not _found(_SITUATION_DETAIL, text):
         return "other"
     scores = dict.fromkeys(LABELS, 0.0)
     root = sentence.root
-    if _TASK.search(text):
+    if _found(_TASK, text):
         scores["task"] += 3.0
     role = _copula_role(sentence)
     if role == "action":
         scores["action"] += 3.5  # "My action was to ...": an action, however much it looks like "my goal was to"
     elif role == "goal":
         scores["task"] += 1.0
-    if _STRONG_RESULT.search(text):
+    if _found(_STRONG_RESULT, text):
         scores["result"] += 3.0
-    elif _RESULT.search(text):
+    elif _found(_RESULT, text):
         scores["result"] += 2.0
-    if _FINDING.search(text):
+    if _found(_FINDING, text):
         scores["action"] += 1.5
-    if _SITUATION.search(text):
+    if _found(_SITUATION, text):
         scores["situation"] += 1.5
     outcome = [t for t in sentence if t.lemma_.lower() in _OUTCOME_LEMMAS and t.pos_ == "VERB"]
     if outcome:
@@ -451,6 +458,9 @@ def _past_progressive(sentence: Span) -> bool:
     return any(t.tag_ == "VBG" and any(c.lower_ in {"was", "were"} for c in t.children) for t in sentence)
 
 
+_NUMBER = re.compile(r"\d+(\.\d+)?(%|x|k|m|ms|s)?")
+_YEAR = re.compile(r"(19|20)\d\d")
+_ORDINAL_DIGITS = re.compile(r"\d+(st|nd|rd|th)")
 _NOT_RESULT_UNITS = {
     "people", "person", "engineers", "engineer", "members", "member", "folks", "teammates", "reports", "analysts",
     "scientists", "developers", "interns", "years", "year", "months", "month", "weeks", "week", "days", "day",
@@ -467,8 +477,8 @@ def _has_magnitude(sentence: Span) -> bool:
         lower = token.lower_
         if lower in _MAGNITUDE_WORDS and lower not in {"x", "times"}:
             return True
-        if token.like_num or re.fullmatch(r"\d+(\.\d+)?(%|x|k|m|ms|s)?", lower):
-            if re.fullmatch(r"(19|20)\d\d", lower):
+        if token.like_num or _NUMBER.fullmatch(lower):
+            if _YEAR.fullmatch(lower):
                 continue  # a year
             if lower == "one" and token.pos_ != "NUM":
                 continue  # "the original one": a pronoun
@@ -507,12 +517,12 @@ def has_quantity(sentence: Span) -> bool:
         lower = token.lower_
         if lower in _QUANTITY_WORDS:
             return True
-        if lower in _ORDINALS or re.fullmatch(r"\d+(st|nd|rd|th)", lower):
+        if lower in _ORDINALS or _ORDINAL_DIGITS.fullmatch(lower):
             continue
-        has_digit = bool(re.search(r"\d", lower))
+        has_digit = any(c.isdigit() for c in lower)
         if not (has_digit or token.like_num):
             continue
-        if re.fullmatch(r"(19|20)\d\d", lower) and not (i + 1 < len(tokens) and tokens[i + 1].lower_ in
+        if _YEAR.fullmatch(lower) and not (i + 1 < len(tokens) and tokens[i + 1].lower_ in
                                                          {"users", "people", "customers", "dollars", "hours"}):
             continue  # a year
         following = tokens[i + 1].lower_ if i + 1 < len(tokens) else ""
@@ -525,7 +535,7 @@ def has_quantity(sentence: Span) -> bool:
 
 
 def _is_lesson_sentence(sentence: Span) -> bool:
-    return bool(_LESSON.search(sentence.text))
+    return _found(_LESSON, sentence.text)
 
 
 def result_quantified(labelled: list[tuple[Span, str]]) -> bool:
