@@ -121,13 +121,21 @@ def check_spacy(settings: Settings) -> Check:
 
 
 def check_data_dir(settings: Settings) -> Check:
+    from coach.errors import StorageError
+    from coach.safe_files import private_dir
+
     folder = settings.data_dir
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        # Made private like every other way into the data folder: a doctor run first must not
+        # leave it readable by other users.
+        private_dir(folder)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-", delete=True) as probe:
             probe.write(b"ok")
             probe.flush()
             os.fsync(probe.fileno())
+    except StorageError as exc:
+        return Check("data folder", False, str(exc),
+                     "set data_dir in the config file or COACH_DATA_DIR to a writable folder")
     except OSError as exc:
         return Check("data folder", False, f"{folder} is not writable ({exc.strerror})",
                      "set data_dir in the config file or COACH_DATA_DIR to a writable folder")

@@ -32,3 +32,10 @@ def test_unwritable_data_folder_fails(tmp_path):
     result = run_coach("doctor", env={**NO_SOUND_SERVER, "COACH_DATA_DIR": str(blocker / "data")})
     assert result.returncode == 1
     assert any(line.startswith("FAIL data folder") for line in result.stdout.splitlines())
+
+
+def test_a_data_folder_made_by_doctor_is_private(tmp_path):
+    data = tmp_path / "new" / "data"
+    result = run_coach("doctor", env={**NO_SOUND_SERVER, "COACH_DATA_DIR": str(data)})
+    assert any(line.startswith("ok   data folder") for line in result.stdout.splitlines()), result.stdout
+    assert data.stat().st_mode & 0o777 == 0o700
