@@ -56,6 +56,9 @@ def test_ended_up_lifting_sales_is_a_quantified_result():
     ("The outage lasted about forty minutes.", True),
     ("We cut the build time in half.", True),
     ("It saved about 200k a year.", True),
+    ("The page now loads in under a second.", True),
+    ("We shipped a week late.", False),
+    ("I asked a colleague for a second opinion.", False),
 ])
 def test_what_counts_as_a_magnitude(text, expected):
     assert star.has_quantity(sentence(text)) is expected

@@ -506,11 +506,16 @@ _FRACTION = re.compile(r"\b(by|to|about|nearly|almost|over|a) (a )?(third|quarte
                        r"(year|day|week|month))", re.I)
 
 
+# "under a second", "within an hour", "from a day to ...": a duration with no digit in it.
+_SPELLED_DURATION = re.compile(r"\b(under|within|in under|less than|more than|than|from|to|down to|in) (a|an|half an?)"
+                               r" (second|minute|hour|day|week|month)\b", re.I)
+
+
 def has_quantity(sentence: Span) -> bool:
     """A magnitude: a number with or without a unit, a percentage, a count, a duration, money, a
     comparison ("doubled", "cut in half", "by a third"). Not an ordinal ("first", "3rd"), "one of the
     best", "one" as a pronoun, or a year."""
-    if _FRACTION.search(sentence.text):
+    if _FRACTION.search(sentence.text) or _SPELLED_DURATION.search(sentence.text):
         return True
     tokens = list(sentence)
     for i, token in enumerate(tokens):
