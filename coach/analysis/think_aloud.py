@@ -198,9 +198,12 @@ def _weighs_both_sides(sentence: Span) -> bool:
     if _THE_MORE.search(text):
         return True
     mentions = bool(re.search(r"\btrade-?offs?\b", text, re.I))
-    match = _CONTRAST.search(text)
-    if match is None:
-        return mentions and _evaluations(sentence) >= 2
+    if mentions and _evaluations(sentence) >= 2:
+        return True
+    return any(_both_sides(sentence, match) for match in _CONTRAST.finditer(text))
+
+
+def _both_sides(sentence: Span, match: re.Match) -> bool:
     cut = sentence.start_char + match.start()
     before = [t for t in sentence if t.idx < cut]
     after = [t for t in sentence if t.idx >= cut]
