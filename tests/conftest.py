@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,18 @@ def isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("COACH_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("COACH_CONFIG", str(home / "config.toml"))
     return home
+
+
+@pytest.fixture(scope="session")
+def sound_server(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """A virtual microphone and speaker of this run's own (tests/support/virtual_audio.py), for
+    child processes: pass ``{**os.environ, **sound_server}``. This process's environment is left
+    alone, so other tests still find no microphone. Stopped at the end of the run, also when it
+    fails or is interrupted; a sound server started by anyone else is never used or stopped."""
+    from tests.support import virtual_audio
+
+    with virtual_audio.private_server(parent=tmp_path_factory.getbasetemp()) as env:
+        yield env
 
 
 @pytest.fixture(scope="session")

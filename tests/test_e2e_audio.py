@@ -2,9 +2,9 @@
 gives the app a microphone and a speaker; the app runs in its own process, as it would for a
 user, and a spoken answer is played into the microphone.
 
-Everything started here is stopped here, also when a test fails or the run is interrupted: the
-sound server is private to this module (tests/support/virtual_audio.py, private_server), and
-each app runs in a process group of its own that is killed whole at the end of its test."""
+Everything started here is stopped, also when a test fails or the run is interrupted: the sound
+server is the run's own (``sound_server`` in conftest.py), and each app runs in a process group
+of its own that is killed whole at the end of its test."""
 
 from __future__ import annotations
 
@@ -25,12 +25,6 @@ from tests.conftest import REPO
 from tests.support import virtual_audio
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def sound_server(tmp_path_factory):
-    with virtual_audio.private_server(parent=tmp_path_factory.getbasetemp()) as env:
-        yield env
 
 
 @pytest.fixture

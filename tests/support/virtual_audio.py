@@ -113,6 +113,10 @@ def private_server(exit_idle_s: int = 10, parent: str | os.PathLike[str] | None 
     """Start a daemon in a new private directory (in ``parent``, default the system's temporary
     folder); yield its client variables; stop it after.
 
+    Unlike :func:`start`, it leaves the client variables out of ``os.environ``: only processes
+    given them (``{**os.environ, **env}``) see the virtual devices, so tests that expect no
+    microphone still find none.
+
     It is stopped and its directory removed when the block ends (also on an exception or
     Ctrl-C), at interpreter exit, and on SIGTERM or SIGHUP. If this process is killed
     outright, a client held open for the block dies with it, and the daemon, left with no
@@ -158,7 +162,13 @@ def private_server(exit_idle_s: int = 10, parent: str | os.PathLike[str] | None 
             handlers[signum] = signal.getsignal(signum)
             signal.signal(signum, on_signal)
     try:
+        before = dict(os.environ)
         env = start()
+        for key in env.keys() - {"VIRTUAL_AUDIO_DIR"}:
+            if key in before:
+                os.environ[key] = before[key]
+            else:
+                os.environ.pop(key, None)
         # A client connected for the whole block keeps the idle timer from firing between tests.
         holder = subprocess.Popen(["pactl", "subscribe"], env=client_env(), stdin=subprocess.DEVNULL,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
