@@ -102,8 +102,9 @@ async def test_typing_counts_at_once_and_lints_after_a_pause(tmp_path):
         await _wait_for(pilot, lambda: any(isinstance(m, StoryLibraryScreen.Linted)
                                            and any(f.code == "hedge" for f in m.report.findings) for m in messages))
         linted = [m for m in messages if isinstance(m, StoryLibraryScreen.Linted)]
-        # Debounced: eleven keystrokes, far fewer lint runs.
-        assert len(linted) <= 3
+        # Debounced: eighteen keystrokes, far fewer lint runs (how many depends on how fast the
+        # keys arrive, which on a loaded machine is slower than typing: 4 seen with 2 busy cores).
+        assert len(linted) <= 6
         await _wait_for(pilot, lambda: 'Hedge "I think"' in str(screen.query_one("#story-lint").render()))
         assert "1 warning" in str(screen.query_one("#story-list").get_option_at_index(0).prompt)
 
