@@ -143,3 +143,11 @@ def judge(doc: Doc, question: str | None, kind: str) -> Relevance | None:
                          f"This story seems to answer another question (\"{_short(better)}\") better than the "
                          "one asked: make clear how it shows what the question asks about.")
     return Relevance(max(score, 50), True, "The story addresses the question asked.")
+
+
+def warm() -> bool:
+    """Load the encoder and the bank questions' vectors (about a second), so the first answer does
+    not pay for them; for the app's background loader. True when the encoder is ready."""
+    from coach.analysis.embeddings import maybe_encode
+
+    return maybe_encode([*_bank("behavioral"), *_bank("think_aloud")]) is not None
