@@ -81,6 +81,13 @@ def _settings():
 _TEXT_SUFFIXES = {".txt", ".md", ".text"}
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """click's FloatRange lets nan through (every comparison with nan is false)."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number.", ctx=ctx, param=param)
+    return value
+
+
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option("--text", "typed", help="Analyse this typed answer instead of a file.")
@@ -89,7 +96,7 @@ _TEXT_SUFFIXES = {".txt", ".md", ".text"}
                                     "kind, target and expected concepts.")
 @click.option("--kind", type=click.Choice(["behavioral", "think_aloud"]),
               help="Which rubric: STAR for behavioral (the default), reasoning for think-aloud.")
-@click.option("--target", "target_s", type=click.FloatRange(min=10, max=3600), callback=lambda c, p, v: _finite(p, v),
+@click.option("--target", "target_s", type=click.FloatRange(min=10, max=3600), callback=_finite,
               help="Target answer length in seconds (10 to 3600).")
 @click.option("--model", help="tiny.en (bundled default), base, a faster-whisper model name, or a model folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object to stdout instead of the report.")
@@ -116,8 +123,8 @@ def analyze(file: Path | None, typed: str | None, question: str | None, question
     if (file is None) == (typed is None):
         raise click.UsageError("Give either FILE or --text, not both and not neither.")
     settings = _settings()
-    context = QuestionContext(text=printable(question).strip() or None if question else None,
-                              kind=kind or "behavioral", target_s=target_s)
+    question = printable(question or "").strip() or None  # it is printed in the report
+    context = QuestionContext(text=question, kind=kind or "behavioral", target_s=target_s)
     if question_id:
         from coach.questions.bank import find_question, load_questions
 
@@ -154,13 +161,6 @@ def analyze(file: Path | None, typed: str | None, question: str | None, question
         except StorageError as exc:
             raise CoachError(_not_saved(exc, "the analysis above")) from exc
         click.echo(f"Saved as attempt {attempt}.", err=True)
-
-
-def _finite(param: click.Parameter, value: float | None) -> float | None:
-    """click's FloatRange lets nan through (every comparison with nan is false)."""
-    if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a number.", param=param)
-    return value
 
 
 def _read_answer(file: Path) -> str:

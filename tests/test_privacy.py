@@ -28,7 +28,7 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 
 # Calls that reach out. A socket may be created (urllib3, imported by spaCy, probes IPv6 support by
 # binding one to ::1), but no INET address may be connected or sent to, and none bound off loopback.
-_CALLS = "trace=connect,sendto,sendmsg,bind"
+_CALLS = "trace=connect,sendto,sendmsg,bind,openat"
 _INET = re.compile(r"^(?P<pid>\d+)\s+(?P<call>connect|sendto|sendmsg|bind)\(\d+, (?P<args>.*)$")
 _LOOPBACK = ('inet_addr("127.', 'inet_pton(AF_INET6, "::1"')
 
@@ -44,6 +44,11 @@ def _network_calls(trace: Path) -> list[str]:
             continue
         found.append(line)
     return found
+
+
+def _loaded_onnxruntime(trace: Path) -> bool:
+    """Whether the traced process loaded onnxruntime at all (else a clean result proves nothing)."""
+    return re.search(r'openat\(.*onnxruntime_pybind11_state[^"]*", .*\) = \d', trace.read_text(errors="replace")) is not None
 
 
 def _telemetry_files(home: Path) -> list[Path]:
@@ -80,6 +85,7 @@ def test_analyze_writes_no_telemetry_and_opens_no_network_connection(tmp_path, s
     assert result.returncode == 0, result.stderr
     analysis = json.loads(result.stdout)
     assert analysis["speech_s"] > 2 and "engineers" in analysis["transcript"].lower()
+    assert _loaded_onnxruntime(trace)
     assert _telemetry_files(home) == []
     assert _network_calls(trace) == []
 
@@ -136,3 +142,21 @@ def test_the_network_detector_sees_a_connection(tmp_path):
     assert result.returncode == 0, result.stderr
     assert any("192.0.2.1" in line for line in _network_calls(trace))
 
+
+
+@needs_strace
+def test_story_matching_with_the_sentence_encoder_writes_no_telemetry(tmp_path):
+    """The sentence encoder is a second onnxruntime session, loaded from another entry point."""
+    from coach.analysis import embeddings
+
+    if not embeddings.available():
+        pytest.skip("the sentence encoder is not installed")
+    home = tmp_path / "home"
+    home.mkdir()
+    result, trace = _traced([sys.executable, "-m", "coach", "stories", "--stories", str(tmp_path / "stories"),
+                             "match", "Tell me about a model that failed in production", "--json"], home, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["matches"]
+    assert _loaded_onnxruntime(trace)
+    assert _telemetry_files(home) == []
+    assert _network_calls(trace) == []
