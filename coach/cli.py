@@ -117,7 +117,7 @@ def analyze(file: Path | None, typed: str | None, question: str | None, question
     """
     from coach.analysis.answer import QuestionContext, analyse_file, analyse_text, transcriber_for
     from coach.errors import CoachError
-    from coach.process import limit_malloc_arenas, printable
+    from coach.process import limit_malloc_arenas, plain_text, printable
 
     limit_malloc_arenas()
     if (file is None) == (typed is None):
@@ -135,9 +135,9 @@ def analyze(file: Path | None, typed: str | None, question: str | None, question
     is_text = typed is not None or file.suffix.lower() in _TEXT_SUFFIXES
     try:
         if typed is not None:
-            analysis = analyse_text(typed, question=context)
+            analysis = analyse_text(plain_text(typed), question=context)
         elif is_text:
-            analysis = analyse_text(_read_answer(file), question=context, source=str(file))
+            analysis = analyse_text(plain_text(_read_answer(file)), question=context, source=str(file))
         else:
             # Inside the try: a bad model (a typo in speech.model) is an analysis that failed, and
             # the recording is still kept below.
@@ -196,15 +196,19 @@ def _not_saved(exc: Exception, what: str) -> str:
 
 
 def _show(analysis, as_json: bool) -> None:
-    from coach.process import strict_json
+    from coach.process import printable, strict_json
 
     if as_json:
         click.echo(strict_json(analysis.to_json()))
         return
+    from dataclasses import replace
+
     from rich.console import Console
 
     from coach.report import render
 
+    if analysis.source:  # a file name can hold control characters too, and the report shows it
+        analysis = replace(analysis, source=printable(analysis.source))
     Console().print(render(analysis))
 
 

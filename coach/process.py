@@ -11,6 +11,12 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _BREAKS = re.compile(r"[\t\n\r\v\f]+")
 
 
+def plain_text(text: str) -> str:
+    """A typed answer or a question made safe to print and analyse: line breaks and tabs stay,
+    every other control character is dropped."""
+    return _UNPRINTABLE.sub(lambda m: m.group() if m.group() in "\t\n" else "", text.replace("\r\n", "\n"))
+
+
 def printable(text: str) -> str:
     """User text (a story title, a question from a file, an imported note) made safe to print on
     one line: line breaks and tabs become a space, other control characters are dropped."""

@@ -315,3 +315,16 @@ def test_an_unreadable_data_folder_is_one_sentence(isolated_dirs):
     finally:
         data.chmod(0o700)
     assert str(data) in line and "permission denied" in line
+
+
+def test_control_characters_in_a_written_answer_or_a_file_name_never_reach_the_terminal(tmp_path):
+    written = tmp_path / "answer.txt"
+    written.write_text(f"{ANSWER}{ESC}]0;pwned\a More detail.\n")
+    report = run_coach("analyze", str(written))
+    assert report.returncode == 0, report.stderr
+    assert ESC not in report.stdout and "\a" not in report.stdout and "]0;pwned" in report.stdout
+    odd_name = tmp_path / f"answer{ESC}[2J.txt"
+    odd_name.write_text(ANSWER)
+    report = run_coach("analyze", str(odd_name))
+    assert report.returncode == 0, report.stderr
+    assert ESC not in report.stdout and "answer[2J.txt" in report.stdout
