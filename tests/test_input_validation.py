@@ -328,3 +328,9 @@ def test_control_characters_in_a_written_answer_or_a_file_name_never_reach_the_t
     report = run_coach("analyze", str(odd_name))
     assert report.returncode == 0, report.stderr
     assert ESC not in report.stdout and "answer[2J.txt" in report.stdout
+
+
+def test_a_runaway_question_file_is_refused_before_it_is_read(isolated_dirs):
+    path = _questions_file(isolated_dirs / "data", "# padding\n" * 300_000)
+    line = one_sentence(run_coach("questions"))
+    assert str(path) in line and "more than the 2,000,000" in line

@@ -36,10 +36,16 @@ class Question:
 #: Shortest and longest answer a question may ask for, in seconds.
 TARGET_RANGE = (10.0, 3600.0)
 _ID = re.compile(r"[\w.-]{1,100}")
+#: The whole bundled bank is under 100 KB; a file far larger is a mistake, and is read into memory whole.
+MAX_FILE_BYTES = 2_000_000
 
 
 def _read(path: Path) -> list[Question]:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CoachError(f"The question file {path} is {size:,} bytes, more than the {MAX_FILE_BYTES:,} a "
+                             "question file may have; split it or remove it.")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CoachError(f"The question file {path} is not valid TOML ({exc}); fix or remove it.") from exc
