@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from coach.audio.files import SAMPLE_RATE
 from coach.errors import ModelError
 from coach.speech.models import ModelChoice
+from coach.speech.vad import SpeechRegion
+
+#: Longest chunk the decoder reads at once (Whisper's window is 30 s).
+_MAX_CHUNK_S = 28.0
+#: Audio kept around each stretch of speech inside a chunk.
+_PAD_S = 0.5
+_KEEP_GAP_S = 3.0
+#: A chunk with speech but fewer words per voiced second than this was not really decoded
+#: (fluent speech gives 2-4, the slow cold-voiced eval clips about 2, a filler-heavy one 1.2).
+_MIN_WORDS_PER_VOICED_S = 0.7
+#: Whisper's own signs of a failed window: a repetition loop, or very low confidence.
+_MAX_COMPRESSION = 2.4
+_MIN_AVG_LOGPROB = -1.0
+#: A word accounts for the speech this close to it (its timestamps are loose at the edges).
+_WORD_REACH_S = 0.3
+#: Speech this long without a word is decoded again, and reported as not transcribed if
+#: it is still without words (a dropped "ummm" can last a second).
+_MIN_UNCOVERED_S = 1.5
+_UNCOVERED_JOIN_S = 1.5
+#: The stronger decode for failed-looking chunks: beam search, then seeded sampling.
+_STRONG_BEAM = 5
+_STRONG_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
+_SEED = 1234
+#: With no thread count set, this many (or the cores there are): a fixed count, because the
+#: results of the decoder's sums depend on how the work is split between threads.
+_DEFAULT_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -26,6 +53,8 @@ class Word:
 class Transcript:
     words: list[Word]
     text: str
+    #: Stretches voice activity calls speech that no word covers, even after a second decode.
+    untranscribed: list[SpeechRegion] = field(default_factory=list)
 
 
 # One loaded model per (location, compute type, threads) for the life of the process: loading
@@ -66,6 +95,7 @@ class Transcriber:
             if self._key in _loaded:
                 return _loaded[self._key]
             started = time.perf_counter()
+            pin_native_threads()
             from faster_whisper import WhisperModel
 
             try:
@@ -73,7 +103,7 @@ class Transcriber:
                     self.model.location,
                     device="cpu",
                     compute_type=self.compute_type,
-                    cpu_threads=self.cpu_threads,
+                    cpu_threads=self.cpu_threads or min(_DEFAULT_THREADS, os.cpu_count() or 1),
                     local_files_only=self.model.source != "download",
                 )
             except Exception as exc:  # faster-whisper raises many types; each becomes one message
@@ -89,44 +119,250 @@ class Transcriber:
 
     def transcribe(
         self,
-        samples: np.ndarray,
+        samples,
         *,
         initial_prompt: str | None = None,
         on_progress: Callable[[float], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
+        regions: Sequence[SpeechRegion] | None = None,
     ) -> Transcript:
-        """Transcribe with word timestamps.
+        """Transcribe with word timestamps, one stretch of speech at a time.
+
+        The decoder is fed the speech voice activity found, in chunks of at most about 30 s
+        that start and end in a pause, with long silences inside a chunk shortened: a window
+        never straddles a long silence, and the whole recording is never decoded (or held) at
+        once. A chunk whose decode looks failed (too few words for its speech, a repetition
+        loop, low confidence, a stretch of speech left without words) is decoded again with
+        beam search and a seeded temperature fallback. Speech still without words is listed in
+        :attr:`Transcript.untranscribed`.
 
         Args:
-            samples: 16 kHz mono float32 audio.
+            samples: 16 kHz mono float32 audio (an array, or anything sliced like one).
             initial_prompt: text that primes the decoder (a short filler-laden prompt keeps
                 more "um"s; long prompts cause dropped sentences).
             on_progress: called with the share of the audio done, 0 to 1.
-            should_stop: polled between segments; returning True ends early with what is done.
+            should_stop: polled between chunks; returning True ends early with what is done.
+            regions: voice activity for ``samples``; computed when not given.
         """
         whisper = self.load()
+        if regions is None:
+            from coach.speech.vad import speech_regions
+
+            regions = speech_regions(samples)
         duration = len(samples) / SAMPLE_RATE
-        segments, _info = whisper.transcribe(
-            samples,
-            language=self.language,
-            beam_size=1,
-            word_timestamps=True,
-            initial_prompt=initial_prompt if initial_prompt is not None else self.initial_prompt,
-            condition_on_previous_text=False,
-            # No sampling fallback: "uh uh uh" trips the repetition check, and sampled retries made
-            # the same answer transcribe differently from run to run (and base drop whole windows).
-            temperature=0.0,
-        )
+        prompt = initial_prompt if initial_prompt is not None else self.initial_prompt
         words: list[Word] = []
-        for segment in segments:  # a lazy generator: decoding happens as we iterate
-            for w in segment.words or []:
-                words.append(Word(w.word.strip(), round(w.start, 3), round(w.end, 3), round(w.probability, 3)))
+        untranscribed: list[SpeechRegion] = []
+        for chunk in plan_chunks(regions, duration):
+            audio = chunk.samples(samples)
+            found, suspect = self._decode(whisper, audio, chunk, prompt, strong=False)
+            if suspect:
+                retry, _ = self._decode(whisper, audio, chunk, prompt, strong=True)
+                if _covered_s(chunk.regions, retry) > _covered_s(chunk.regions, found):
+                    found = retry
+            # Whisper sometimes ends a window early and leaves the rest without words: each
+            # stretch of speech left over is decoded again on its own.
+            for hole in uncovered_speech(chunk.regions, found):
+                found = _merge(found, self._fill(whisper, samples, hole, chunk.regions, prompt))
+            words.extend(found)
+            untranscribed.extend(uncovered_speech(chunk.regions, found))
             if on_progress and duration:
-                on_progress(min(1.0, segment.end / duration))
+                on_progress(min(1.0, chunk.regions[-1].end / duration))
             if should_stop and should_stop():
                 break
-        words = [w for w in words if w.text]
-        return Transcript(words=words, text=" ".join(w.text for w in words))
+        return Transcript(words=words, text=" ".join(w.text for w in words), untranscribed=untranscribed)
+
+    def _fill(self, whisper, samples, hole: SpeechRegion, regions: Sequence[SpeechRegion],
+              prompt: str | None) -> list[Word]:
+        """Words for a stretch of speech a chunk's decode left without any: greedy, then stronger."""
+        inside = tuple(r for r in regions if r.end > hole.start and r.start < hole.end)
+        duration = len(samples) / SAMPLE_RATE
+        lo, hi = max(0.0, hole.start - _PAD_S), min(duration, hole.end + _PAD_S)
+        chunk = Chunk((Piece(lo, 0.0, hi - lo),), inside)
+        audio = chunk.samples(samples)
+        best: list[Word] = []
+        for strong in (False, True):
+            found, _ = self._decode(whisper, audio, chunk, prompt, strong=strong)
+            found = [w for w in found if w.end > hole.start - _WORD_REACH_S and w.start < hole.end + _WORD_REACH_S]
+            if _covered_s(inside, found) > _covered_s(inside, best):
+                best = found
+            if not uncovered_speech(inside, best):
+                break
+        return best
+
+    def _decode(self, whisper, audio: np.ndarray, chunk: Chunk, prompt: str | None,
+                *, strong: bool) -> tuple[list[Word], bool]:
+        """Decode one chunk; returns its words (in the recording's time) and whether it looks failed."""
+        if strong:
+            import ctranslate2
+
+            # The fallback samples at higher temperatures: a fixed seed makes it repeatable.
+            ctranslate2.set_random_seed(_SEED)
+        segments, _info = whisper.transcribe(
+            audio,
+            language=self.language,
+            beam_size=_STRONG_BEAM if strong else 1,
+            word_timestamps=True,
+            initial_prompt=prompt,
+            condition_on_previous_text=False,
+            # Greedy first, and no sampling fallback: "uh uh uh" trips the repetition check, and
+            # the stronger decode below is only for chunks that need it.
+            temperature=_STRONG_TEMPERATURES if strong else 0.0,
+            # Voice activity already says there is speech here: never skip a window as silence
+            # (that is how whole windows of quiet speech vanished).
+            no_speech_threshold=None,
+            vad_filter=False,
+        )
+        words: list[Word] = []
+        suspect = False
+        for segment in segments:  # a lazy generator: decoding happens as we iterate
+            if segment.compression_ratio > _MAX_COMPRESSION or segment.avg_logprob < _MIN_AVG_LOGPROB:
+                suspect = True
+            for w in segment.words or []:
+                text = w.word.strip()
+                if text:
+                    start, end = chunk.to_source(w.start), chunk.to_source(w.end)
+                    words.append(Word(text, round(start, 3), round(max(start, end), 3), round(w.probability, 3)))
+        voiced = sum(r.duration_s for r in chunk.regions)
+        if voiced >= 1.0 and len(words) < _MIN_WORDS_PER_VOICED_S * voiced:
+            suspect = True
+        return words, suspect
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of the recording inside a chunk: ``length`` seconds from ``source`` go to ``offset``."""
+
+    source: float
+    offset: float
+    length: float
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What the decoder reads at once: pieces of the recording around speech, joined."""
+
+    pieces: tuple[Piece, ...]
+    regions: tuple[SpeechRegion, ...]
+
+    @property
+    def length_s(self) -> float:
+        return self.pieces[-1].offset + self.pieces[-1].length
+
+    def samples(self, samples) -> np.ndarray:
+        parts = [np.asarray(samples[int(round(p.source * SAMPLE_RATE)):int(round((p.source + p.length) * SAMPLE_RATE))],
+                            dtype=np.float32) for p in self.pieces]
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def to_source(self, t: float) -> float:
+        """A time in the chunk as a time in the recording."""
+        piece = self.pieces[0]
+        for candidate in self.pieces:
+            if candidate.offset <= t:
+                piece = candidate
+        return piece.source + min(max(0.0, t - piece.offset), piece.length)
+
+
+def plan_chunks(regions: Sequence[SpeechRegion], duration: float) -> list[Chunk]:
+    """Group speech into decoder chunks of at most _MAX_CHUNK_S, cut in pauses.
+
+    Pauses up to _KEEP_GAP_S are kept whole; of a longer silence between two regions of the
+    same chunk the decoder sees only _PAD_S after one and before the next, so a chunk never
+    straddles a long silence. A region longer than a chunk is cut into pieces.
+    """
+    spans: list[tuple[float, float]] = []
+    for r in regions:
+        start = r.start
+        while r.end - start > _MAX_CHUNK_S - 2 * _PAD_S:
+            spans.append((start, start + _MAX_CHUNK_S - 2 * _PAD_S))
+            start += _MAX_CHUNK_S - 2 * _PAD_S
+        spans.append((start, r.end))
+    chunks: list[Chunk] = []
+    pieces: list[Piece] = []
+    members: list[SpeechRegion] = []
+    previous_end = 0.0
+    for i, (start, end) in enumerate(spans):
+        # The recording's edges count as speech of their own: a short lead-in or tail stays whole.
+        next_start = spans[i + 1][0] if i + 1 < len(spans) else duration + duration - spans[-1][1]
+        lo = 0.0 if i == 0 and start <= _KEEP_GAP_S else max(previous_end, start - _PAD_S, 0.0)
+        # A pause up to _KEEP_GAP_S stays whole (the words on either side need it, and voice
+        # activity may have missed a faint word in it); a longer one is cut to _PAD_S a side.
+        hi = min((end + next_start) / 2 if next_start - end <= _KEEP_GAP_S else end + _PAD_S, duration)
+        used = pieces[-1].offset + pieces[-1].length if pieces else 0.0
+        if pieces and used + (hi - lo) > _MAX_CHUNK_S:
+            chunks.append(Chunk(tuple(pieces), tuple(members)))
+            pieces, members, used = [], [], 0.0
+        if pieces and abs(pieces[-1].source + pieces[-1].length - lo) < 1e-9:
+            last = pieces[-1]
+            pieces[-1] = Piece(last.source, last.offset, last.length + hi - lo)
+        else:
+            pieces.append(Piece(lo, used, hi - lo))
+        members.append(SpeechRegion(start, end))
+        previous_end = hi
+    if pieces:
+        chunks.append(Chunk(tuple(pieces), tuple(members)))
+    return chunks
+
+
+def _covered(region: SpeechRegion, words: Sequence[Word]) -> list[tuple[float, float]]:
+    """The parts of a region no word (widened by _WORD_REACH_S) reaches."""
+    gaps = [(region.start, region.end)]
+    for w in words:
+        lo, hi = w.start - _WORD_REACH_S, w.end + _WORD_REACH_S
+        next_gaps = []
+        for a, b in gaps:
+            if hi <= a or lo >= b:
+                next_gaps.append((a, b))
+                continue
+            if lo > a:
+                next_gaps.append((a, lo))
+            if hi < b:
+                next_gaps.append((hi, b))
+        gaps = next_gaps
+    return gaps
+
+
+def uncovered_speech(regions: Sequence[SpeechRegion], words: Sequence[Word]) -> list[SpeechRegion]:
+    """Stretches holding _MIN_UNCOVERED_S or more of speech that no word accounts for.
+
+    Parts of regions without a word are joined across pauses shorter than _UNCOVERED_JOIN_S,
+    so a run of short phrases that all went missing counts as the one hole it is.
+    """
+    parts: list[tuple[float, float]] = []
+    for region in regions:
+        near = [w for w in words if w.end + _WORD_REACH_S > region.start and w.start - _WORD_REACH_S < region.end]
+        parts.extend(_covered(region, near))
+    holes: list[list[float]] = []  # start, end, speech seconds
+    for a, b in sorted(parts):
+        if holes and a - holes[-1][1] < _UNCOVERED_JOIN_S:
+            holes[-1][1] = b
+            holes[-1][2] += b - a
+        else:
+            holes.append([a, b, b - a])
+    return [SpeechRegion(round(a, 3), round(b, 3)) for a, b, speech in holes if speech >= _MIN_UNCOVERED_S]
+
+
+def _merge(words: list[Word], extra: list[Word]) -> list[Word]:
+    """Words from a second decode added where the first left nothing."""
+    kept = [w for w in extra if not any(o.start < w.end and w.start < o.end for o in words)]
+    return sorted([*words, *kept], key=lambda w: w.start)
+
+
+def _covered_s(regions: Sequence[SpeechRegion], words: Sequence[Word]) -> float:
+    total = sum(r.duration_s for r in regions)
+    return total - sum(r.duration_s for r in uncovered_speech(regions, words))
+
+
+def pin_native_threads() -> None:
+    """Make the native math libraries split their work the same way under any load.
+
+    Intel MKL and OpenMP may use fewer threads than asked when the machine is busy
+    ("dynamic" threads); a different split sums in a different order, and greedy decoding
+    turns that last-bit difference into different words. They read these settings when they
+    load, so this runs before faster-whisper (and with it CTranslate2) is first imported.
+    """
+    for name, value in (("MKL_DYNAMIC", "FALSE"), ("OMP_DYNAMIC", "FALSE")):
+        os.environ.setdefault(name, value)
 
 
 def _load_failure(model: ModelChoice, exc: Exception) -> str:
