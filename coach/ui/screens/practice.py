@@ -291,9 +291,11 @@ class PracticeScreen(Screen):
         return self.mock_position().capitalize() if self.mock is not None else None
 
     def _cancel_recording(self) -> None:
-        """Typing or picking a file instead of speaking: the recording so far is not wanted."""
+        """Typing or picking a file instead of speaking: the recording so far stops, and is kept in
+        the history (unanalysed) rather than left on disk where nothing lists it."""
         if self.recording is not None and self.state == "recording":
             self.recording.cancel()
+            self._keep_unanalysed("Not analysed: the answer was typed or taken from a file instead.")
         self.state = "no_microphone" if self.recording is None else "typed"
 
     def _typed(self, text: str | None) -> None:
