@@ -120,6 +120,15 @@ async def test_attempt_detail_shows_the_highlighted_transcript_and_replays(seede
 
         await pilot.press("p")  # no speaker here: a warning, not a crash
         await _wait_for(pilot, lambda: not app.replaying)
+        await pilot.press("c")  # compared with the attempt before it at the same question
+        from coach.ui.screens.compare import CompareScreen
+
+        await _wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.after is not None)
+        compare = app.screen
+        assert spoken.id in {compare.before.id, compare.after.id}
+        assert compare.before.question_key == compare.after.question_key == spoken.question_key
+        await pilot.press("escape")
+        await _wait_for(pilot, lambda: app.screen is detail)
         await pilot.press("escape")
         await _wait_for(pilot, lambda: not isinstance(app.screen, AttemptScreen))
 

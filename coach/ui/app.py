@@ -79,6 +79,12 @@ class CoachApp(App):
         except Exception as exc:  # shown in the header; typed answers still work without Whisper
             self.post_message(self.ModelsFailed(str(exc)))
             return
+        try:
+            from coach.analysis.relevance import warm
+
+            warm()  # the relevance encoder, so the first answer does not pay for it
+        except Exception:  # relevance is optional: an answer is still analysed without it
+            pass
         self.post_message(self.ModelsLoaded(time.perf_counter() - started))
 
     def on_coach_app_models_loaded(self, message: ModelsLoaded) -> None:

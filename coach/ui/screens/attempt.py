@@ -74,6 +74,7 @@ class AttemptScreen(Screen):
     CSS_PATH = "history.tcss"
     BINDINGS = [
         Binding("p", "replay", "Replay"),
+        Binding("c", "compare", "Compare with the one before"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -195,6 +196,12 @@ class AttemptScreen(Screen):
     def action_replay(self) -> None:
         attempt = self.attempt
         self.app.toggle_replay(attempt.audio_path if attempt is not None else None)
+
+    def action_compare(self) -> None:
+        from coach.ui.screens.compare import CompareScreen
+
+        self.app.stop_replay()
+        self.app.push_screen(CompareScreen(self.attempt_id))
 
     def action_back(self) -> None:
         self.app.stop_replay()
