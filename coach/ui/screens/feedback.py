@@ -189,7 +189,7 @@ class FeedbackScreen(Screen):
             return
         from coach.ui.screens.practice import PracticeScreen
 
-        self.app.switch_screen(PracticeScreen(self.question, text=follow_up))
+        self.app.switch_screen(PracticeScreen(self.question, text=follow_up, follow_up_of=self.attempt_id))
 
     def action_next_question(self) -> None:
         from coach.ui.screens.practice import PracticeScreen

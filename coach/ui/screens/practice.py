@@ -71,9 +71,12 @@ class PracticeScreen(Screen):
             #: The answer was recorded here (its recording goes to the history as not analysed).
             self.recorded = recorded
 
-    def __init__(self, question: Question, *, mock=None, text: str | None = None, story=None) -> None:
+    def __init__(self, question: Question, *, mock=None, text: str | None = None, story=None,
+                 follow_up_of: int | None = None) -> None:
         super().__init__()
         self.question = question
+        #: The history id of the answer this one follows up (a follow-up is a turn under it).
+        self.follow_up_of = follow_up_of
         self.mock = mock
         #: The library story being rehearsed, if any.
         self.story = story
