@@ -217,3 +217,22 @@ def test_sweep_removes_only_old_partials(tmp_path):
     os.utime(mine, (1, 1))
     assert sweep_partials(tmp_path) == 1
     assert not old.exists() and young.exists() and mine.exists()
+
+
+@pytest.mark.parametrize("planted", ["file", "symlink"])
+def test_the_recorder_never_writes_over_or_through_an_existing_name(tmp_path, planted):
+    from coach.audio.recorder import Recorder
+
+    victim = tmp_path / "victim.wav"
+    victim.write_bytes(b"the user's own file")
+    path = tmp_path / "recordings" / "answer.wav"
+    path.parent.mkdir()
+    if planted == "file":
+        path.write_bytes(b"an earlier answer")
+    else:
+        path.symlink_to(victim)
+    with pytest.raises(StorageError, match="never overwritten"):
+        Recorder(path).start()
+    assert victim.read_bytes() == b"the user's own file"
+    assert planted == "symlink" or path.read_bytes() == b"an earlier answer"
+    assert not (path.parent / "answer.wav.recording.json").exists()
