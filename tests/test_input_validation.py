@@ -343,3 +343,10 @@ def test_a_runaway_question_file_is_refused_before_it_is_read(isolated_dirs):
     path = _questions_file(isolated_dirs / "data", "# padding\n" * 300_000)
     line = one_sentence(run_coach("questions"))
     assert str(path) in line and "more than the 2,000,000" in line
+
+
+def test_the_bundled_questions_pass_the_checks_user_files_get():
+    from coach.questions import bank
+
+    for path in sorted(bank.BUNDLED_DIR.glob("*.toml")):
+        assert bank._read(path) == bank._read(path, bundled=True), path

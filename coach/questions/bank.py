@@ -13,7 +13,6 @@ from pathlib import Path
 from coach.errors import CoachError
 from coach.process import printable
 from coach.settings import ROLES
-from coach.stories.model import COMPETENCIES, normalise_competency
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "bank"
 KINDS = ("behavioral", "think_aloud")
@@ -40,7 +39,7 @@ _ID = re.compile(r"[\w.-]{1,100}")
 MAX_FILE_BYTES = 2_000_000
 
 
-def _read(path: Path) -> list[Question]:
+def _read(path: Path, *, bundled: bool = False) -> list[Question]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -55,10 +54,10 @@ def _read(path: Path) -> list[Question]:
     entries = data.get("question", [])
     if not isinstance(entries, list):
         raise CoachError(f"In {path}, questions must be [[question]] tables; see the bundled files for the format.")
-    return [_question(raw, n, path) for n, raw in enumerate(entries, start=1)]
+    return [_question(raw, n, path, bundled) for n, raw in enumerate(entries, start=1)]
 
 
-def _question(raw: object, n: int, path: Path) -> Question:
+def _question(raw: object, n: int, path: Path, bundled: bool = False) -> Question:
     where = f"Question {n} in {path}"
     if not isinstance(raw, dict):
         raise CoachError(f"{where} is not a table; write it as a [[question]] block.")
@@ -85,11 +84,15 @@ def _question(raw: object, n: int, path: Path) -> Question:
     kind = raw["kind"]
     if kind not in KINDS:
         raise CoachError(f"{where}: kind must be one of {', '.join(KINDS)}, not {_short(kind)}.")
-    competencies = tuple(normalise_competency(c) for c in texts("competencies"))
-    unknown = [c for c in competencies if c not in COMPETENCIES]
-    if unknown:
-        raise CoachError(f"{where}: {', '.join(map(repr, unknown))} is not a competency; use one of "
-                         f"{', '.join(COMPETENCIES)}.")
+    competencies = texts("competencies")
+    if not bundled:  # the bundled ones are checked by the tests; this keeps the story library unloaded
+        from coach.stories.model import COMPETENCIES, normalise_competency
+
+        competencies = tuple(normalise_competency(c) for c in competencies)
+        unknown = [c for c in competencies if c not in COMPETENCIES]
+        if unknown:
+            raise CoachError(f"{where}: {', '.join(map(repr, unknown))} is not a competency; use one of "
+                             f"{', '.join(COMPETENCIES)}.")
     roles = texts("roles") if "roles" in raw else ROLES
     by_name = {r.lower(): r for r in ROLES}
     if not roles or any(r.lower() not in by_name for r in roles):
@@ -114,7 +117,7 @@ def _short(value: object) -> str:
 
 @cache
 def _bundled() -> tuple[Question, ...]:
-    return tuple(q for path in sorted(BUNDLED_DIR.glob("*.toml")) for q in _read(path))
+    return tuple(q for path in sorted(BUNDLED_DIR.glob("*.toml")) for q in _read(path, bundled=True))
 
 
 def load_questions(user_dir: Path | None = None) -> list[Question]:
