@@ -125,12 +125,13 @@ def isolated_dirs(tmp_path_factory, monkeypatch):
     return home
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sound_server(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """A virtual microphone and speaker of this run's own (tests/support/virtual_audio.py), for
-    child processes: pass ``{**os.environ, **sound_server}``. This process's environment is left
-    alone, so other tests still find no microphone. Stopped at the end of the run, also when it
-    fails or is interrupted; a sound server started by anyone else is never used or stopped."""
+    """A virtual microphone and speaker of the test module's own (tests/support/virtual_audio.py),
+    for child processes: pass ``{**os.environ, **sound_server}``. This process's environment is
+    left alone, so other tests still find no microphone. Stopped when the module's tests are done
+    (the daemon's loopback costs CPU while it runs), also when one fails or the run is
+    interrupted; a sound server started by anyone else is never used or stopped."""
     from tests.support import virtual_audio
 
     with virtual_audio.private_server(parent=tmp_path_factory.getbasetemp()) as env:

@@ -3,7 +3,7 @@ gives the app a microphone and a speaker; the app runs in its own process, as it
 user, and a spoken answer is played into the microphone.
 
 Everything started here is stopped, also when a test fails or the run is interrupted: the sound
-server is the run's own (``sound_server`` in conftest.py), and each app runs in a process group
+server is the module's own (``sound_server`` in conftest.py), and each app runs in a process group
 of its own that is killed whole at the end of its test."""
 
 from __future__ import annotations
