@@ -146,8 +146,20 @@ def judge(doc: Doc, question: str | None, kind: str) -> Relevance | None:
 
 
 def warm() -> bool:
-    """Load the encoder and the bank questions' vectors (about a second), so the first answer does
-    not pay for them; for the app's background loader. True when the encoder is ready."""
+    """Load the encoder and encode what every answer is compared with: the bank's questions, their
+    concepts and the concepts' descriptions (about two seconds, once), so that an answer pays only
+    for its own sentences; for the app's background loader. True when the encoder is ready."""
     from coach.analysis.embeddings import maybe_encode
+    from coach.analysis.think_aloud import CONCEPT_DESCRIPTIONS
+    from coach.questions.bank import load_questions
 
-    return maybe_encode([*_bank("behavioral"), *_bank("think_aloud")]) is not None
+    try:
+        questions = load_questions()
+    except Exception:  # a broken user question file: warm the bundled bank
+        from coach.questions.bank import _bundled
+
+        questions = list(_bundled())
+    concepts = {c for q in questions for c in q.concepts}
+    texts = [q.text for q in questions] + sorted(concepts)
+    texts += [d for c in sorted(concepts) for d in CONCEPT_DESCRIPTIONS.get(c.lower(), ())]
+    return maybe_encode(texts) is not None
