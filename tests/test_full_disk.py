@@ -42,7 +42,7 @@ def _one_sentence_error(done: subprocess.CompletedProcess) -> str:
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr
     # A failed analysis is reported on its own line before the failed save: one line per fact.
-    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:") and "No speech" not in line]
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:") and "Could not write" in line]
     assert len(errors) == 1, done.stderr
     assert errors[0].rstrip(".").count(". ") == 0, errors[0]
     return errors[0]
@@ -77,7 +77,11 @@ def _intact(settings, uids) -> None:
 
 def test_analyze_save_of_a_recording_on_a_full_disk(committed, tmp_path):
     settings, uids = committed
-    answer = _noise_wav(tmp_path / "answer.wav", 4.0, 1)  # 128 kB: its copy cannot be written under 64 kB
+    # A file that is not audio fails before decoding (the decoder's own temp file would hit the
+    # limit first otherwise), and a failed analysis is still saved with its recording: the copy
+    # of 128 kB is what cannot be written under 64 kB.
+    answer = tmp_path / "answer.wav"
+    answer.write_bytes(b"not audio at all " * 8_000)
     done = _coach_limited(64_000, "analyze", str(answer), "--save")
     error = _one_sentence_error(done)
     assert "disk is full" in error and str(settings.recordings_dir / "saved") in error
