@@ -199,6 +199,13 @@ def _same_questions(got: list[str], want: list[str]) -> bool:
 _PROBE = r"""
 import json, sys, time
 encoder = sys.argv[1] == "1"
+if sys.argv[2] == "whisper":  # the session: Whisper tiny.en loaded and run once, as the app does
+    import numpy as np
+    from coach.analysis.answer import transcriber_for
+    from coach.settings import load_settings
+    transcriber = transcriber_for(load_settings())
+    transcriber.load()
+    transcriber.transcribe(np.zeros(16000 * 3, dtype=np.float32))
 started = time.perf_counter()
 from coach.analysis.language import nlp
 nlp()("We cut the latency in half. I led the work on the new ranking model.")
@@ -224,14 +231,17 @@ def cost_part(rounds: int) -> None:
 
     print(f"\nCost (medians of {rounds} interleaved rounds; load average {os.getloadavg()[0]:.1f} on "
           f"{os.cpu_count()} cores)")
-    runs: dict[str, list[dict]] = {"0": [], "1": []}
+    runs: dict[tuple[str, str], list[dict]] = {}
     for _ in range(rounds):
-        for flag in ("0", "1"):
-            out = subprocess.run([sys.executable, "-c", _PROBE, flag], cwd=ROOT, capture_output=True, text=True,
-                                 check=True, env={**os.environ, "COACH_NO_ENCODER": ""}).stdout
-            runs[flag].append(json.loads(out))
-    spacy_only, with_encoder = runs["0"], runs["1"]
-    for label, rows in (("spaCy loaded", spacy_only), ("spaCy + encoder loaded, 40 sentences encoded", with_encoder)):
+        for whisper in ("", "whisper"):
+            for flag in ("0", "1"):
+                out = subprocess.run([sys.executable, "-c", _PROBE, flag, whisper], cwd=ROOT, capture_output=True,
+                                     text=True, check=True, env={**os.environ, "COACH_NO_ENCODER": ""}).stdout
+                runs.setdefault((flag, whisper), []).append(json.loads(out.strip().splitlines()[-1]))
+    spacy_only, with_encoder = runs[("0", "")], runs[("1", "")]
+    for label, rows in (("spaCy loaded", spacy_only), ("spaCy + encoder loaded, 40 sentences encoded", with_encoder),
+                        ("Whisper tiny.en + spaCy", runs[("0", "whisper")]),
+                        ("Whisper tiny.en + spaCy + encoder", runs[("1", "whisper")])):
         print(f"  process RSS (peak), {label:45s} {statistics.median(r['rss_mb'] for r in rows):5.0f} MB "
               f"({statistics.median(r['peak_mb'] for r in rows):.0f} MB)")
     print(f"  spaCy load:                                   {statistics.median(r['spacy_s'] for r in spacy_only):6.2f} s")
