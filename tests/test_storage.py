@@ -630,3 +630,14 @@ def test_non_finite_values_never_reach_stored_json(settings, typed_analysis):
     for (blob,) in conn.execute("SELECT analysis_json FROM attempts"):
         json.loads(blob, parse_constant=lambda name: pytest.fail(f"{name} stored"))
     conn.close()
+
+
+def test_save_analysis_takes_the_uid_a_recording_was_named_after(settings, typed_analysis):
+    from coach.storage.history import new_uid
+
+    uid = new_uid()
+    recording = write_wav(settings.recordings_dir / f"{uid}.wav")
+    attempt_id = save_analysis(settings, typed_analysis, recording, uid=uid)
+    with History(settings) as history:
+        attempt = history.attempt(attempt_id)
+    assert attempt.uid == uid and attempt.audio_path == recording  # inside the data folder: not copied

@@ -471,7 +471,8 @@ def _highlights(analysis: AnswerAnalysis | None) -> list[tuple[int, int, str]]:
 
 def save_analysis(settings: Settings, analysis: AnswerAnalysis | None, audio_path: Path | None = None, *,
                   error: str | None = None, story: str | None = None, session_id: int | None = None,
-                  copy_audio: bool = True, on_notice: Callable[[str], None] | None = None, **fields: Any) -> int:
+                  copy_audio: bool = True, on_notice: Callable[[str], None] | None = None, uid: str | None = None,
+                  **fields: Any) -> int:
     """Store one analysed answer (``coach analyze --save``, or the TUI after feedback); return its id.
 
     A recording outside the data folder is copied into ``<data dir>/recordings/saved/<uid><ext>``
@@ -489,6 +490,8 @@ def save_analysis(settings: Settings, analysis: AnswerAnalysis | None, audio_pat
         copy_audio: copy a recording from outside the data folder (default True).
         on_notice: told what the user must know (a damaged database moved aside); default: a
             ``Note:`` line on stderr.
+        uid: the attempt's uid, when the recording was already named after it (the practice
+            session); default a new one.
         fields: further :meth:`History.save_attempt` keywords (question_id, question_text, kind, ...).
 
     Raises:
@@ -498,7 +501,7 @@ def save_analysis(settings: Settings, analysis: AnswerAnalysis | None, audio_pat
     def tell(notice: str) -> None:
         print(f"Note: {notice}", file=sys.stderr)
 
-    uid = new_uid()
+    uid = uid or new_uid()
     copied: Path | None = None
     try:
         with History(settings) as history:
