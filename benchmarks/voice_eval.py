@@ -1,0 +1,161 @@
+"""The interviewer voice: how well it is understood, how soon it starts, what it costs in memory.
+
+1. Intelligibility: every question in the bank written with the same function as `coach speak -o`
+   by Piper (the bundled joe voice) and by espeak-ng (the fallback), question by question in turn,
+   and transcribed by the bundled Whisper; total WER (jiwer, Whisper's English normaliser) of each.
+2. Time to first audio: from asking for a question to its first piece of audio being ready to
+   play (the synthesis of the first sentence, cut at a comma when long), cold and prepared ahead
+   (`voice.prepare`), for each engine, interleaved; medians.
+3. Memory: resident memory of a fresh process with Whisper loaded, before and after the voice is
+   loaded and has spoken a question.
+
+    .venv/bin/python benchmarks/voice_eval.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+_RSS_CHILD = """
+import sys
+from coach.settings import Settings
+from coach.analysis.answer import transcriber_for
+
+def rss():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+
+transcriber_for(Settings()).load()
+before = rss()
+from coach.speech import voice
+settings = Settings().voice
+engine = voice.engine_for(settings)
+voice.render(sys.argv[1], settings)
+print(f"{engine.name} {before:.0f} {rss():.0f}")
+"""
+
+
+def _settings(engine: str):
+    from coach.settings import VoiceSettings
+
+    return VoiceSettings(engine=engine)
+
+
+def intelligibility(questions, transcriber, folder: Path) -> None:
+    import jiwer
+    from whisper_normalizer.english import EnglishTextNormalizer
+
+    from coach.audio.files import load_audio
+    from coach.speech.voice import write_wav
+
+    normalise = EnglishTextNormalizer()
+    refs: list[str] = []
+    heard: dict[str, list[str]] = {"piper": [], "pyttsx3": []}
+    worst: dict[str, list[tuple[float, str, str]]] = {"piper": [], "pyttsx3": []}
+    started = time.perf_counter()
+    for n, question in enumerate(questions, 1):
+        refs.append(normalise(question.text))
+        for engine in ("piper", "pyttsx3") if n % 2 else ("pyttsx3", "piper"):
+            path = folder / f"{engine}.wav"
+            write_wav(question.text, path, _settings(engine))
+            text = normalise(transcriber.transcribe(load_audio(path).samples).text)
+            heard[engine].append(text)
+            worst[engine].append((jiwer.wer(refs[-1], text), question.id, text))
+        if n % 20 == 0:
+            print(f"  {n}/{len(questions)} questions, {time.perf_counter() - started:.0f} s", flush=True)
+    words = sum(len(r.split()) for r in refs)
+    print(f"\n1. Intelligibility: {len(questions)} questions, {words} words, transcribed by the bundled Whisper")
+    for engine, label in (("piper", "Piper joe (default)"), ("pyttsx3", "espeak-ng (fallback)")):
+        total = jiwer.wer(refs, heard[engine])
+        print(f"   {label:22s} total WER {total:.4f}   ({'meets' if total <= 0.03 else 'misses'} <= 0.03)")
+    for engine in ("piper", "pyttsx3"):
+        for wer, qid, text in sorted(worst[engine], reverse=True)[:3]:
+            if wer:
+                print(f"   worst {engine:8s} {wer:.2f} {qid}: {text}")
+
+
+def first_audio(questions) -> None:
+    from coach.speech import voice
+
+    cold: dict[str, list[float]] = {"piper": [], "pyttsx3": []}
+    ready: dict[str, list[float]] = {"piper": [], "pyttsx3": []}
+    for n, question in enumerate(questions, 1):
+        for engine in ("piper", "pyttsx3") if n % 2 else ("pyttsx3", "piper"):
+            settings = _settings(engine)
+            started = time.perf_counter()
+            _, parts = voice.pieces(question.text, settings)
+            next(parts)
+            cold[engine].append(time.perf_counter() - started)
+            parts.close()
+            voice.prepare(question.text, settings)
+            started = time.perf_counter()
+            _, parts = voice.pieces(question.text, settings)
+            next(parts)
+            ready[engine].append(time.perf_counter() - started)
+    print(f"\n2. Time to the first piece of audio ready to play, {len(questions)} questions, median (max):")
+    for engine, label in (("piper", "Piper joe"), ("pyttsx3", "espeak-ng (today)")):
+        print(f"   {label:18s} cold {statistics.median(cold[engine]):.3f} s ({max(cold[engine]):.3f})   "
+              f"prepared ahead {statistics.median(ready[engine]) * 1000:.2f} ms "
+              f"({max(ready[engine]) * 1000:.2f})")
+
+
+def memory(question: str) -> None:
+    print("\n3. Resident memory of a fresh process with Whisper loaded, before and after the voice "
+          "(loaded, one question spoken):")
+    for engine in ("piper", "pyttsx3"):
+        with tempfile.TemporaryDirectory() as folder:
+            config = Path(folder) / "config.toml"
+            config.write_text(f'[voice]\nengine = "{engine}"\n')
+            # Settings() are the defaults; the child reads the engine from its own config below.
+            code = _RSS_CHILD.replace("settings = Settings().voice",
+                                      "from coach.settings import load_settings\nsettings = load_settings().voice")
+            out = subprocess.run([sys.executable, "-c", code, question], capture_output=True, text=True, check=True,
+                                 env={**os.environ, "COACH_CONFIG": str(config)}, cwd=REPO).stdout.split()
+        name, before, after = out[0], float(out[1]), float(out[2])
+        print(f"   {name:10s} {before:6.0f} MB -> {after:6.0f} MB  (+{after - before:.0f} MB)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions (0 = all)")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: wer,first,memory")
+    args = parser.parse_args()
+
+    import coach  # noqa: F401  (telemetry off before onnxruntime loads)
+    from coach.analysis.answer import transcriber_for
+    from coach.questions.bank import load_questions
+    from coach.settings import Settings
+    from coach.speech import voice
+
+    questions = load_questions()
+    if args.limit:
+        questions = questions[: args.limit]
+    skip = set(filter(None, args.skip.split(",")))
+    load = os.getloadavg()
+    print(f"{len(questions)} questions; {os.cpu_count()} cores, load average {load[0]:.1f} at the start")
+    for engine in ("piper", "pyttsx3"):
+        started = time.perf_counter()
+        print(f"   {voice.engine_for(_settings(engine)).reason}: loaded in {time.perf_counter() - started:.2f} s")
+    if "memory" not in skip:
+        memory(questions[0].text)
+    if "first" not in skip:
+        first_audio(questions)
+    if "wer" not in skip:
+        transcriber = transcriber_for(Settings())
+        with tempfile.TemporaryDirectory() as folder:
+            intelligibility(questions, transcriber, Path(folder))
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
