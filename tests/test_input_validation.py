@@ -299,17 +299,18 @@ def test_a_locked_history_prints_the_analysis_then_says_it_was_not_saved(isolate
 
 
 @pytest.mark.skipif(shutil.which("prlimit") is None, reason="prlimit (util-linux) is not installed")
-def test_a_full_disk_prints_the_analysis_then_says_it_was_not_saved(isolated_dirs, spoken_sentence):
-    """RLIMIT_FSIZE makes every write past 64 KiB fail as a full disk would (EFBIG); the 150 KiB
-    recording cannot be copied into the history."""
+def test_a_full_disk_prints_the_analysis_then_says_it_was_not_saved(isolated_dirs):
+    """RLIMIT_FSIZE makes every write past 16 KiB fail as a full disk would (EFBIG): the history's
+    write-ahead log cannot grow. (A written answer: decoding audio now spills to a temporary file,
+    which the same limit stops before any saving.)"""
     assert run_coach("analyze", "--text", ANSWER, "--save").returncode == 0  # the history exists
-    recording = spoken_sentence
-    assert recording.stat().st_size > 128 * 1024
-    result = run_coach("analyze", str(recording), "--save", prefix=["prlimit", "--fsize=65536", "--"])
+    result = run_coach("analyze", "--text", ANSWER + " " + ANSWER, "--save", "--json",
+                       prefix=["prlimit", "--fsize=16384", "--"])
     line = one_sentence(result)
     assert "not saved" in line
-    assert "glad to talk about my work" in result.stdout.lower()
-    assert len(json.loads(run_coach("history", "--json").stdout)) == 1
+    assert json.loads(result.stdout)["transcript"].startswith("At my last job")
+    attempts = json.loads(run_coach("history", "--json").stdout)
+    assert len(attempts) == 1
     leftovers = [p for p in (isolated_dirs / "data").rglob("*") if ".partial" in p.name]
     assert leftovers == []
 
