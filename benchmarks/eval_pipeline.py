@@ -7,7 +7,12 @@ analysis. Model loads (Whisper with the VAD model; spaCy) are timed separately.
 Each clip runs in a fresh process, so model load time and peak memory are those of a cold
 process; cli_peak_mb is the peak of the real `coach analyze FILE --json` on the clip. Prints one row per clip, then the start-up time of `coach --help`.
 
-    .venv/bin/python benchmarks/eval_pipeline.py [--model tiny.en] [--clips NAME ...]
+    .venv/bin/python benchmarks/eval_pipeline.py [--model tiny.en] [--clips NAME ...] [--baseline REV]
+
+With ``--baseline REV`` each clip also runs on the code at git revision REV (exported with
+``git archive`` to a temporary folder; same virtualenv), just before the working tree's run, so
+the two real-time factors are measured side by side under the same load (the baseline rows
+have no cli_peak_mb).
 """
 
 from __future__ import annotations
@@ -111,14 +116,54 @@ def help_startup_s(runs: int = 7) -> float:
     return statistics.median(times)
 
 
+def compare(args, folder: Path) -> None:
+    """Each clip on the baseline revision, then on the working tree, interleaved."""
+    import os
+
+    if Path(args.baseline).is_dir():  # a checkout prepared by hand (e.g. HEAD with some files reverted)
+        tree = Path(args.baseline).resolve()
+    else:
+        tree = folder / "baseline"
+        tree.mkdir()
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", args.baseline], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+        (folder / "shared").symlink_to(evaldata.EVAL.parent)  # the baseline looks for ../shared beside it
+    columns = ["clip", "code", "duration_s", "rtf", "peak_mb", "wer", "words", "ref_words", "wpm", "aligned_wpm",
+               "silences_found"]
+    print(f"model {args.model}, baseline {args.baseline} against the working tree, each clip in fresh processes, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print("\t".join(columns))
+    rows: dict[str, list[dict]] = {"baseline": [], "current": []}
+    for clip in args.clips:
+        for name, script, cwd in (("baseline", tree / "benchmarks" / "eval_pipeline.py", tree),
+                                  ("current", Path(__file__), REPO)):
+            out = subprocess.run([sys.executable, str(script), "--one", clip, "--model", args.model],
+                                 capture_output=True, text=True, check=True, cwd=cwd).stdout
+            row = json.loads(out.strip().splitlines()[-1]) | {"code": name}
+            rows[name].append(row)
+            print("\t".join(str(row.get(c, "")) for c in columns), flush=True)
+    for name, measured in rows.items():
+        audio_s = sum(r["duration_s"] for r in measured)
+        print(f"{name}: real-time factor over all clips {sum(r['elapsed_s'] for r in measured) / audio_s:.3f}, "
+              f"mean WER {sum(r['wer'] for r in measured) / len(measured):.3f}")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="tiny.en")
     parser.add_argument("--clips", nargs="*", default=evaldata.CLIPS)
+    parser.add_argument("--baseline", help="a git revision (or a checkout folder) to measure beside the working tree")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure_clip(args.one, args.model)))
+        return
+    if args.baseline:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="eval-baseline-") as folder:
+            compare(args, Path(folder))
         return
 
     columns = ["clip", "duration_s", "rtf", "load_s", "spacy_load_s", "peak_mb", "cli_peak_mb", "wer", "words", "ref_words", "word_diff_pct",

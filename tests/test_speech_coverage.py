@@ -132,3 +132,25 @@ def test_speech_longer_than_a_chunk_is_split():
     assert len(chunks) == 3
     assert all(c.length_s <= 28.0 for c in chunks)
     assert chunks[0].pieces[0].source == 0.0 and chunks[-1].pieces[-1].source + chunks[-1].pieces[-1].length == 70.5
+
+
+def test_the_live_path_keeps_the_quiet_voice_too(transcriber):
+    """The practice screen transcribes utterance by utterance while the user speaks."""
+    from coach.speech.live import LiveTranscriber
+    from coach.speech.vad import speech_regions
+
+    loud = speech.speak(LOUD_TEXT)
+    quiet = speech.speak(QUIET_TEXT, voice="en-gb")
+    samples, starts = _join([loud / np.max(np.abs(loud)) * 0.7, quiet / np.max(np.abs(quiet)) * 0.07], 0.5)
+    recorded = {"n": 0}
+    live = LiveTranscriber(transcriber, lambda: samples[: recorded["n"]])
+    # Recorded in 0.3 s blocks, the worker looking after each one (as its thread does).
+    for n in range(0, len(samples) + 1, int(0.3 * SAMPLE_RATE)):
+        recorded["n"] = n
+        live._transcribe_finished()
+    words = live.stop(samples)
+
+    assert live.untranscribed == []
+    assert uncovered_speech(speech_regions(samples), words) == []
+    heard = _normalise(" ".join(w.text for w in words if w.start >= starts[1] - 0.2))
+    assert jiwer.wer(_normalise(speech.text(QUIET_TEXT)), heard) <= 0.2, heard

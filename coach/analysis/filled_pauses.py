@@ -120,6 +120,19 @@ _NEAR_VOICE_S = 0.5
 _SAME_FILLER_S = 0.15
 
 _LETTERS = re.compile(r"[^\w]|_")
+_HELD = re.compile(r"(\w)\1{2,}")
+
+
+def _is_filled(text: str) -> bool:
+    """A filled pause, however long it was held in the spelling ("mmm", "ummm", "uhhh")."""
+    return is_filled_pause(_HELD.sub(r"\1\1", text.lower()))
+
+#: Recordings up to this long are measured whole; longer ones in blocks of _BLOCK_S, each read
+#: with _BLOCK_CONTEXT_S of the audio around it (the noise floor and voice level are then
+#: those of the last minute or so, which also follows a level that drifts).
+_WHOLE_S = 300.0
+_BLOCK_S = 60.0
+_BLOCK_CONTEXT_S = 5.0
 
 
 def fillers_from_words(words: Sequence[Word]) -> list[Filler]:
@@ -132,7 +145,7 @@ def fillers_from_words(words: Sequence[Word]) -> list[Filler]:
         One filler per filled-pause word ("um", "uh", "er", "hmm", ...), in order, with the
         word's normalised text.
     """
-    return [Filler(normalise_token(w.text), w.start, w.end, "words") for w in words if is_filled_pause(w.text)]
+    return [Filler(normalise_token(w.text), w.start, w.end, "words") for w in words if _is_filled(w.text)]
 
 
 def find_filled_pauses(samples: np.ndarray, words: Sequence[Word],
@@ -174,7 +187,27 @@ def recover_filled_pauses(samples: np.ndarray, words: Sequence[Word],
         Fillers with source "audio", in order, with text "um" when the sound closes into a
         hum, else "uh".
     """
-    return _analyse(samples, words, regions)[0]
+    if len(samples) <= _WHOLE_S * SAMPLE_RATE:
+        return _analyse(np.asarray(samples), words, regions)[0]
+    if regions is None:
+        from coach.speech.vad import speech_regions
+
+        regions = speech_regions(samples)
+    # A long recording is read a block at a time (with some context either side), so memory
+    # does not grow with its length; a filler belongs to the block where it starts.
+    fillers: list[Filler] = []
+    step, context = int(_BLOCK_S * SAMPLE_RATE), int(_BLOCK_CONTEXT_S * SAMPLE_RATE)
+    for start in range(0, len(samples), step):
+        lo, hi = max(0, start - context), min(len(samples), start + step + context)
+        offset = lo / SAMPLE_RATE
+        t0, t1 = offset, hi / SAMPLE_RATE
+        block_words = [Word(w.text, w.start - offset, w.end - offset, w.probability)
+                       for w in words if w.end > t0 and w.start < t1]
+        block_regions = [SpeechRegion(r.start - offset, r.end - offset) for r in regions if r.end > t0 and r.start < t1]
+        for f in _analyse(np.asarray(samples[lo:hi]), block_words, block_regions)[0]:
+            if start / SAMPLE_RATE <= f.start + offset < (start + step) / SAMPLE_RATE:
+                fillers.append(Filler(f.text, round(f.start + offset, 3), round(f.end + offset, 3), f.source))
+    return fillers
 
 
 def _analyse(samples: np.ndarray, words: Sequence[Word],
@@ -468,7 +501,7 @@ def _word_cover(words: Sequence[Word], times: np.ndarray) -> tuple[np.ndarray, n
         lo, hi = np.searchsorted(times, [w.start, w.end])
         if hi <= lo:
             continue
-        if is_filled_pause(w.text):
+        if _is_filled(w.text):
             trusted[lo:hi] = True
             continue
         owner[lo:hi] = np.where(owner[lo:hi] < 0, k, owner[lo:hi])

@@ -15,11 +15,12 @@ import numpy as np
 
 from coach.audio.files import SAMPLE_RATE
 from coach.speech.transcriber import Transcriber, Word
-from coach.speech.vad import speech_regions
+from coach.speech.vad import SpeechRegion, speech_regions
 
 #: A silence this long after speech ends an utterance.
 _UTTERANCE_GAP_S = 0.6
-#: Whisper reads 30 s windows: cut long utterances before that, at their widest gap.
+#: Whisper reads 30 s windows: cut long utterances before that, at their widest gap (the
+#: transcriber's own chunks are at most 28 s).
 _MAX_UTTERANCE_S = 24.0
 _POLL_S = 0.3
 _EDGE_MARGIN_S = 0.4
@@ -42,6 +43,8 @@ class LiveTranscriber:
         self.on_words = on_words
         self.initial_prompt = initial_prompt
         self.words: list[Word] = []
+        #: Speech no word covers, even after a second decode (see Transcriber.transcribe).
+        self.untranscribed: list[SpeechRegion] = []
         self._done_until = 0  # samples before this index are transcribed
         self._stop = threading.Event()
         self._lock = threading.Lock()  # one transcription at a time: the worker's or stop()'s
@@ -75,12 +78,17 @@ class LiveTranscriber:
         start = self._done_until
         chunk = samples[start:end]
         self._done_until = end
-        if not speech_regions(chunk):
+        regions = speech_regions(chunk)
+        if not regions:
             return
         offset = start / SAMPLE_RATE
-        transcript = self.transcriber.transcribe(chunk, initial_prompt=self.initial_prompt)
+        # The same decode as a whole file: chunks bounded by voice activity, failed-looking ones
+        # decoded again, and speech left without words reported rather than dropped.
+        transcript = self.transcriber.transcribe(chunk, initial_prompt=self.initial_prompt, regions=regions)
         words = [Word(w.text, round(w.start + offset, 3), round(w.end + offset, 3), w.probability)
                  for w in transcript.words]
+        self.untranscribed.extend(SpeechRegion(round(r.start + offset, 3), round(r.end + offset, 3))
+                                  for r in transcript.untranscribed)
         self.words.extend(words)
         if words and self.on_words:
             self.on_words(words)

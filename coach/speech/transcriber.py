@@ -32,6 +32,7 @@ _WORD_REACH_S = 0.3
 #: it is still without words (a dropped "ummm" can last a second).
 _MIN_UNCOVERED_S = 1.5
 _UNCOVERED_JOIN_S = 1.5
+_MAX_REFILLS = 3
 #: The stronger decode for failed-looking chunks: beam search, then seeded sampling.
 _STRONG_BEAM = 5
 _STRONG_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
@@ -160,10 +161,15 @@ class Transcriber:
                 retry, _ = self._decode(whisper, audio, chunk, prompt, strong=True)
                 if _covered_s(chunk.regions, retry) > _covered_s(chunk.regions, found):
                     found = retry
-            # Whisper sometimes ends a window early and leaves the rest without words: each
-            # stretch of speech left over is decoded again on its own.
-            for hole in uncovered_speech(chunk.regions, found):
-                found = _merge(found, self._fill(whisper, samples, hole, chunk.regions, prompt))
+            # Whisper sometimes ends a window early and leaves the rest without words: the
+            # chunk is decoded again from the first stretch of speech left over (as Whisper's
+            # own seek would), a few times at most.
+            for _ in range(_MAX_REFILLS):
+                holes = uncovered_speech(chunk.regions, found)
+                if not holes:
+                    break
+                rest = chunk.tail(max(chunk.pieces[0].source, holes[0].start - _PAD_S))
+                found = _merge(found, self._fill(whisper, samples, holes[0], rest, prompt))
             words.extend(found)
             untranscribed.extend(uncovered_speech(chunk.regions, found))
             if on_progress and duration:
@@ -172,21 +178,18 @@ class Transcriber:
                 break
         return Transcript(words=words, text=" ".join(w.text for w in words), untranscribed=untranscribed)
 
-    def _fill(self, whisper, samples, hole: SpeechRegion, regions: Sequence[SpeechRegion],
-              prompt: str | None) -> list[Word]:
-        """Words for a stretch of speech a chunk's decode left without any: greedy, then stronger."""
-        inside = tuple(r for r in regions if r.end > hole.start and r.start < hole.end)
-        duration = len(samples) / SAMPLE_RATE
-        lo, hi = max(0.0, hole.start - _PAD_S), min(duration, hole.end + _PAD_S)
-        chunk = Chunk((Piece(lo, 0.0, hi - lo),), inside)
-        audio = chunk.samples(samples)
+    def _fill(self, whisper, samples, hole: SpeechRegion, rest: Chunk, prompt: str | None) -> list[Word]:
+        """Words for the rest of a chunk, from a stretch of speech its decode left without any:
+        greedy, then stronger if the stretch is still without words. Only words from the
+        stretch on are returned."""
+        audio = rest.samples(samples)
         best: list[Word] = []
         for strong in (False, True):
-            found, _ = self._decode(whisper, audio, chunk, prompt, strong=strong)
-            found = [w for w in found if w.end > hole.start - _WORD_REACH_S and w.start < hole.end + _WORD_REACH_S]
-            if _covered_s(inside, found) > _covered_s(inside, best):
+            found, _ = self._decode(whisper, audio, rest, prompt, strong=strong)
+            found = [w for w in found if w.end > hole.start - _WORD_REACH_S]
+            if _covered_s(rest.regions, found) > _covered_s(rest.regions, best):
                 best = found
-            if not uncovered_speech(inside, best):
+            if not any(h.start < hole.end and hole.start < h.end for h in uncovered_speech(rest.regions, best)):
                 break
         return best
 
@@ -253,6 +256,17 @@ class Chunk:
         parts = [np.asarray(samples[int(round(p.source * SAMPLE_RATE)):int(round((p.source + p.length) * SAMPLE_RATE))],
                             dtype=np.float32) for p in self.pieces]
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+    def tail(self, start: float) -> Chunk:
+        """The part of this chunk from ``start`` (a time in the recording) on."""
+        pieces, offset = [], 0.0
+        for p in self.pieces:
+            lo = max(p.source, start)
+            if lo < p.source + p.length:
+                pieces.append(Piece(lo, offset, p.source + p.length - lo))
+                offset += p.source + p.length - lo
+        regions = tuple(SpeechRegion(max(r.start, start), r.end) for r in self.regions if r.end > start)
+        return Chunk(tuple(pieces), regions)
 
     def to_source(self, t: float) -> float:
         """A time in the chunk as a time in the recording."""

@@ -66,6 +66,10 @@ _LOUD_RUN_S = 0.3
 #: Speech spans about this much dynamic range; recordings whose pauses are digital zeros would
 #: otherwise have a floor of -inf dB.
 _DYNAMIC_RANGE_DB = 50.0
+#: Sound this far over the floor (dB) for this long (s) that the straight reading calls
+#: silence is read again from a fresh start.
+_DOUBT_DB = 6.0
+_DOUBT_S = 0.3
 #: Level (dB of the loud frames) each stretch is brought to before the model hears it, with
 #: at most this much gain (quiet audio is never made louder than that, loud never quieter).
 _TARGET_DB = -22.0
@@ -157,8 +161,9 @@ def speech_probabilities(samples, levels: np.ndarray | None = None) -> np.ndarra
 
     Two readings are combined, and a frame is as likely speech as the surer of them says: the
     model run straight through (its memory of the voice helps it hear a faint "uh" after a
-    pause), and the model started afresh after every quiet stretch, each stretch brought to
-    one voice level first (so a quiet or hoarse voice after a loud one is not lost).
+    pause), and, for the stretches between quiet where the straight reading calls loud sound
+    silence, the model started afresh, the stretch brought to one voice level first (so a
+    quiet or hoarse voice after a loud one is not lost).
     """
     n = -(-len(samples) // _FRAME)
     if n == 0:
@@ -172,9 +177,18 @@ def speech_probabilities(samples, levels: np.ndarray | None = None) -> np.ndarra
         last = min(n, first + _BLOCK // _FRAME)
         chunk = _frames(samples, first, last)
         straight[first:last], state = _silero(model, chunk, state)
-    fresh = np.empty(n, np.float32)
+    # The fresh reading is only needed where the straight one hears no voice in sound well
+    # above the floor (for most answers, nowhere), so it is made only for those stretches.
+    doubtful = np.zeros(n, bool)
+    missed = (straight < _THRESHOLD) & (levels >= floor + _DOUBT_DB)
+    for a, b in _runs(missed):
+        if b - a >= int(round(_DOUBT_S / _FRAME_S)):
+            doubtful[a:b] = True
+    fresh = np.zeros(n, np.float32)
     starts = _fresh_starts(levels, floor)
     for first, last in zip(starts, [*starts[1:], n]):
+        if not doubtful[first:last].any():
+            continue
         gain_db = min(_MAX_GAIN_DB, max(0.0, _TARGET_DB - float(np.median(speech[first:last]))))
         fresh[first:last], _ = _silero(model, _frames(samples, first, last) * np.float32(10 ** (gain_db / 20)), None)
     return np.maximum(straight, fresh)
