@@ -120,8 +120,13 @@ def analyse_file(
         NoSpeechError: the file holds no speech.
         ModelError: the model cannot be loaded.
     """
-    audio = load_audio(path)
-    return analyse_audio(audio, settings, transcriber=transcriber, question=question, on_progress=on_progress)
+    # Decoded to an unlinked temporary file and read a slice at a time: memory stays flat in
+    # the answer's length (a whole mock round as one file needs no more than a short answer).
+    audio = load_audio(path, stream=True)
+    try:
+        return analyse_audio(audio, settings, transcriber=transcriber, question=question, on_progress=on_progress)
+    finally:
+        audio.samples.close()
 
 
 def analyse_audio(
