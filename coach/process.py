@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # C0 and C1 control characters and DEL (an ESC starts a terminal command: clear the screen, retitle
 # the window, ...), and the bidirectional overrides that make text display in another order than
@@ -17,10 +18,14 @@ def plain_text(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: m.group() if m.group() in "\t\n" else "", text.replace("\r\n", "\n"))
 
 
-def printable(text: str) -> str:
-    """User text (a story title, a question from a file, an imported note) made safe to print on
-    one line: line breaks and tabs become a space, other control characters are dropped."""
-    return _UNPRINTABLE.sub("", _BREAKS.sub(" ", text))
+def printable(text: str | None) -> str:
+    """User text (a story title, a question from a file, an imported note or error) made safe to
+    print on one line: line breaks and tabs become a space, other control and format characters
+    (escape sequences, bidi overrides, zero-width marks) are dropped, and runs of spaces are one."""
+    if not text:
+        return ""
+    kept = _UNPRINTABLE.sub("", _BREAKS.sub(" ", text))
+    return " ".join("".join(ch for ch in kept if unicodedata.category(ch) != "Cf").split())
 
 
 def strict_json(data: object) -> str:

@@ -20,9 +20,9 @@ def test_reports_a_missing_audio_system_plainly():
     assert lines[microphone].startswith("FAIL")
     assert "fix:" in lines[microphone + 1] and "coach analyze FILE" in lines[microphone + 1]
     assert any(line.startswith("FAIL speaker") for line in lines)
-    for passing in ("whisper model: tiny.en", "spaCy pipeline", "speech engine", "data folder"):
+    for passing in ("whisper model: tiny.en", "spaCy pipeline", "sentence encoder", "speech engine", "data folder"):
         assert any(line.startswith("ok") and passing in line for line in lines), passing
-    assert "5 of 7 checks passed." in result.stdout
+    assert "6 of 8 checks passed." in result.stdout
     assert "Traceback" not in result.stderr
 
 

@@ -107,7 +107,7 @@ def history_command(limit: int, as_json: bool) -> None:
 
 
 def _clip(text: str | None, width: int) -> str:
-    from coach.storage.models import printable
+    from coach.process import printable
 
     text = printable(text)
     return text if len(text) <= width else text[: width - 1] + "…"

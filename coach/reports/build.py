@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from html import escape
 
 from coach.errors import CoachError
+from coach.process import printable
 from coach.reports.svg import line_chart, score_bar, sparkline
 from coach.storage.history import History
-from coach.storage.models import AttemptSummary, printable
+from coach.storage.models import AttemptSummary
 from coach.storage.trends import METRICS, Comparison, MetricSpec, Trends, compute_trends
 
 FORMATS = ("md", "html")

@@ -5,25 +5,17 @@ Nothing here touches SQLite or the UI: callers get frozen dataclasses, never row
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from coach.process import printable  # noqa: F401  (re-exported: the history's callers print through it)
+
 #: STAR parts in the order they should be told.
 STAR_PARTS = ("situation", "task", "action", "result")
 #: The think-aloud rubric's five behaviours, as stored (keys of the rubric in the analysis JSON).
 THINK_ITEMS = ("clarifying_questions", "assumptions_stated", "signposting", "tradeoffs_discussed", "summary_at_end")
-
-
-def printable(text: str | None) -> str:
-    """User text (a question, an error) safe to print on one line of a terminal: control and format
-    characters (escape sequences, bidi overrides an imported history may carry) become spaces and
-    whitespace runs one space."""
-    if not text:
-        return ""
-    return " ".join("".join(" " if unicodedata.category(ch) in ("Cc", "Cf") else ch for ch in text).split())
 
 
 @dataclass(frozen=True)
