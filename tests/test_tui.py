@@ -402,30 +402,14 @@ class _Terminal:
         self._run("kill-server")
 
 
-@pytest.fixture
-def sound_env():
-    """The virtual microphone and speaker (tests/support), for child processes only: this process
-    keeps its own environment, so later tests still have no microphone."""
-    import os
-
-    from tests.support import virtual_audio
-
-    before = dict(os.environ)
-    env = virtual_audio.client_env() if virtual_audio.is_running() else virtual_audio.start()
-    for key in set(os.environ) - set(before):
-        del os.environ[key]
-    os.environ.update(before)
-    return {k: v for k, v in env.items() if k.startswith(("PULSE", "ALSA", "VIRTUAL_AUDIO"))}
-
-
 def test_in_a_terminal_space_retries_after_a_failed_answer_and_escape_asks_keep_or_discard(
-        sound_env, isolated_dirs):
+        sound_server, isolated_dirs):
     import os
     import sys
 
     from coach.storage import History
 
-    env = {**sound_env, "COACH_DATA_DIR": os.environ["COACH_DATA_DIR"], "COACH_CONFIG": os.environ["COACH_CONFIG"],
+    env = {**sound_server, "COACH_DATA_DIR": os.environ["COACH_DATA_DIR"], "COACH_CONFIG": os.environ["COACH_CONFIG"],
            "TERM": "xterm-256color", "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")}
     term = _Terminal([sys.executable, "-m", "coach", "practice"], env)
     try:
