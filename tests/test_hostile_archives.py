@@ -204,7 +204,7 @@ def test_control_characters_in_an_imported_question_do_not_reach_the_terminal(tm
         assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout and "\u202e" not in shown.stdout
         assert "\r" not in shown.stdout
     rows = [line for line in run_coach("history", env={"COLUMNS": "160"}).stdout.splitlines() if "behav" in line]
-    assert len(rows) == 1 and "Tell me ]0;owned about [2Ja conflict" in rows[0]
+    assert len(rows) == 1 and "Tell me]0;owned about [2Ja conflict. rm -rf" in rows[0]
 
 
 def test_a_good_archive_still_imports(tmp_path):
