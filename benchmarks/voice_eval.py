@@ -53,12 +53,14 @@ def _settings(engine: str):
 
 def intelligibility(questions, transcriber, folder: Path) -> None:
     import jiwer
+    import soundfile
     from whisper_normalizer.english import EnglishTextNormalizer
 
     from coach.audio.files import load_audio
     from coach.speech.voice import write_wav
 
     normalise = EnglishTextNormalizer()
+    seconds = {"piper": 0.0, "pyttsx3": 0.0}
     refs: list[str] = []
     heard: dict[str, list[str]] = {"piper": [], "pyttsx3": []}
     worst: dict[str, list[tuple[float, str, str]]] = {"piper": [], "pyttsx3": []}
@@ -68,12 +70,16 @@ def intelligibility(questions, transcriber, folder: Path) -> None:
         for engine in ("piper", "pyttsx3") if n % 2 else ("pyttsx3", "piper"):
             path = folder / f"{engine}.wav"
             write_wav(question.text, path, _settings(engine))
+            seconds[engine] += soundfile.info(str(path)).duration
             text = normalise(transcriber.transcribe(load_audio(path).samples).text)
             heard[engine].append(text)
             worst[engine].append((jiwer.wer(refs[-1], text), question.id, text))
         if n % 20 == 0:
             print(f"  {n}/{len(questions)} questions, {time.perf_counter() - started:.0f} s", flush=True)
     words = sum(len(r.split()) for r in refs)
+    for engine in ("piper", "pyttsx3"):
+        print(f"   {engine}: {sum(len(q.text.split()) for q in questions) / seconds[engine] * 60:.0f} words a minute "
+              "at rate 170 (the whole written file, pauses included)")
     print(f"\n1. Intelligibility: {len(questions)} questions, {words} words, transcribed by the bundled Whisper")
     for engine, label in (("piper", "Piper joe (default)"), ("pyttsx3", "espeak-ng (fallback)")):
         total = jiwer.wer(refs, heard[engine])
@@ -128,6 +134,8 @@ def memory(question: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions (0 = all)")
+    parser.add_argument("--first-every", type=int, default=4,
+                        help="time the first audio of every Nth question (each is made twice per engine)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: wer,first,memory")
     args = parser.parse_args()
 
@@ -149,7 +157,7 @@ def main() -> None:
     if "memory" not in skip:
         memory(questions[0].text)
     if "first" not in skip:
-        first_audio(questions)
+        first_audio(questions[:: args.first_every])
     if "wer" not in skip:
         transcriber = transcriber_for(Settings())
         with tempfile.TemporaryDirectory() as folder:
