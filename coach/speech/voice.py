@@ -250,7 +250,12 @@ def render(text: str, settings: VoiceSettings) -> tuple[np.ndarray, int]:
         VoiceError: nothing can speak, or it made no sound.
     """
     engine, parts = pieces(text, settings)
-    audio = _join(list(parts), engine.sample_rate)
+    try:
+        audio = _join(list(parts), engine.sample_rate)
+    except VoiceError:
+        raise
+    except Exception as exc:  # onnxruntime's and espeak-ng's own errors, mid-text
+        raise VoiceError(f"The voice failed ({_short(exc)}); questions are shown as text.") from exc
     if not audio.size:
         raise VoiceError("The speech engine produced no audio; questions are shown as text.")
     return audio, engine.sample_rate
