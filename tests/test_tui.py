@@ -71,7 +71,8 @@ async def test_no_microphone_offers_typed_answer_and_shows_feedback():
         await pilot.pause()
         app.screen.query_one("#answer").text = ANSWER
         await pilot.press("ctrl+s")
-        await _wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
+        # switch_screen makes it the screen at once; its widgets follow when it has composed.
+        await _wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen) and bool(app.screen.query("#tips")))
         analysed = [m for m in messages if isinstance(m, PracticeScreen.Analysed)]
         assert len(analysed) == 1
         coaching = analysed[0].analysis.coaching
@@ -287,7 +288,7 @@ async def test_mock_round_counts_questions_says_minutes_and_escape_ends_it_with_
         assert f"question 1 of {total}" in str(app.screen.query_one("#typed-context").render())
         app.screen.query_one("#answer").text = ANSWER
         await pilot.press("ctrl+s")
-        await _wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen))
+        await _wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen) and bool(app.screen.query("#tips")))
         feedback = app.screen
         assert f"question 1 of {total} answered" in str(feedback.query_one("#feedback-mock").render())
         assert feedback.check_action("retry", ()) is False  # a mock round moves on
