@@ -135,7 +135,14 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=10)
     parser.add_argument("--only", choices=["launch", "latency", "memory"], help="run one measurement")
     args = parser.parse_args()
-    env = virtual_audio.start()  # before sounddevice is imported anywhere
+    # A private sound server, stopped when the benchmark ends (also on Ctrl-C or a kill), started
+    # before sounddevice is imported anywhere; this process records through it too.
+    with virtual_audio.private_server() as env:
+        os.environ.update(env)
+        run(args, env)
+
+
+def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     from coach.process import limit_malloc_arenas
 
     limit_malloc_arenas()  # as `coach` does at start, before any thread exists
