@@ -40,6 +40,7 @@ _SEED = 1234
 #: With no thread count set, this many (or the cores there are): a fixed count, because the
 #: results of the decoder's sums depend on how the work is split between threads.
 _DEFAULT_THREADS = 4
+_WITHOUT_TIMESTAMPS = False
 
 
 @dataclass(frozen=True)
@@ -179,19 +180,13 @@ class Transcriber:
         return Transcript(words=words, text=" ".join(w.text for w in words), untranscribed=untranscribed)
 
     def _fill(self, whisper, samples, hole: SpeechRegion, rest: Chunk, prompt: str | None) -> list[Word]:
-        """Words for the rest of a chunk, from a stretch of speech its decode left without any:
-        greedy, then stronger if the stretch is still without words. Only words from the
-        stretch on are returned."""
+        """Words for the rest of a chunk, from a stretch of speech its decode left without any
+        (only words from the stretch on are returned)."""
         audio = rest.samples(samples)
-        best: list[Word] = []
-        for strong in (False, True):
-            found, _ = self._decode(whisper, audio, rest, prompt, strong=strong)
-            found = [w for w in found if w.end > hole.start - _WORD_REACH_S]
-            if _covered_s(rest.regions, found) > _covered_s(rest.regions, best):
-                best = found
-            if not any(h.start < hole.end and hole.start < h.end for h in uncovered_speech(rest.regions, best)):
-                break
-        return best
+        # Greedy only: a beam search over the rest of a chunk costs several times a greedy
+        # pass, and a window Whisper cut short is nearly always decoded at the second try.
+        found, _ = self._decode(whisper, audio, rest, prompt, strong=False)
+        return [w for w in found if w.end > hole.start - _WORD_REACH_S]
 
     def _decode(self, whisper, audio: np.ndarray, chunk: Chunk, prompt: str | None,
                 *, strong: bool) -> tuple[list[Word], bool]:
@@ -215,6 +210,7 @@ class Transcriber:
             # (that is how whole windows of quiet speech vanished).
             no_speech_threshold=None,
             vad_filter=False,
+            without_timestamps=_WITHOUT_TIMESTAMPS,
         )
         words: list[Word] = []
         suspect = False
