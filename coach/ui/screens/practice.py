@@ -161,12 +161,13 @@ class PracticeScreen(Screen):
         if settings.voice.mute:
             self.post_message(self.Spoken("The voice is muted (settings): read the question."))
             return
-        from coach.speech.voice import VoiceError, play, synthesise
+        from coach.speech.voice import VoiceError, speak
 
         try:
-            path = synthesise(self.asked, settings.data_dir / "voice" / "question.wav",
-                              rate=settings.voice.rate, voice=settings.voice.voice)
-            play(path, device=settings.audio.output, should_stop=lambda: self.state != "asking")
+            # Sentence by sentence: the first plays while the rest is made, with the configured
+            # engine, rate and volume.
+            speak(self.asked, settings.voice, device=settings.audio.output,
+                  should_stop=lambda: self.state != "asking")
         except VoiceError as exc:
             self.post_message(self.Spoken(str(exc)))
             return
