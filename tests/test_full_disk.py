@@ -91,6 +91,19 @@ def test_analyze_save_of_a_recording_on_a_full_disk(committed, tmp_path):
     _intact(settings, uids)
 
 
+def test_decoding_a_recording_on_a_full_disk_is_one_sentence(committed, tmp_path):
+    # Long audio is decoded into a scratch file (bounded memory): a full disk there is a clear
+    # sentence naming the folder, not a traceback, and the answer's file is only read.
+    settings, uids = committed
+    answer = _noise_wav(tmp_path / "answer.wav", 20.0, seed=3)
+    before = answer.read_bytes()
+    done = _coach_limited(64_000, "analyze", str(answer))
+    error = _one_sentence_error(done)
+    assert "disk is full" in error and "untouched" in error
+    assert answer.read_bytes() == before
+    _intact(settings, uids)
+
+
 def test_analyze_save_when_the_database_cannot_grow(committed):
     settings, uids = committed
     done = _coach_limited(1_000, "analyze", "--text", TYPED, "--save")

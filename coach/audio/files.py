@@ -28,6 +28,13 @@ _SILENCE_PEAK = 1e-4
 _CANCELLED_SHARE = 0.01
 
 
+def _scratch_error(exc: OSError):
+    from coach.safe_files import storage_error
+
+    return storage_error(exc, Path(tempfile.gettempdir()),
+                         "the audio file itself was only read and is untouched")
+
+
 class SampleFile:
     """Mono float32 samples in an unlinked temporary file, read a slice at a time.
 
@@ -39,11 +46,21 @@ class SampleFile:
     ndim = 1
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="coach-audio-")
+        try:
+            # Unbuffered: decoded blocks are large, and a full disk must show at the write that hit it.
+            self._file = tempfile.TemporaryFile(prefix="coach-audio-", buffering=0)
+        except OSError as exc:
+            raise _scratch_error(exc) from exc
         self._length = 0
 
     def append(self, samples: np.ndarray) -> None:
-        self._file.write(np.ascontiguousarray(samples, dtype=np.float32).tobytes())
+        pending = memoryview(np.ascontiguousarray(samples, dtype=np.float32).tobytes())
+        try:
+            while pending:  # an unbuffered write may take only part of the block
+                pending = pending[self._file.write(pending):]
+        except OSError as exc:  # a full disk or a file-size limit while decoding
+            self.close()
+            raise _scratch_error(exc) from exc
         self._length += len(samples)
 
     def finish(self) -> SampleFile:
