@@ -108,7 +108,7 @@ class AnswerRecording:
         samples = self.recorder.samples()
         words = self.live.stop(samples)
         return analyse_audio(Audio(samples, self.recorder.path), self.settings, transcriber=self.transcriber,
-                             question=self.question, words=words)
+                             question=self.question, words=words, untranscribed=self.live.untranscribed)
 
     def cancel(self) -> None:
         """Stop without analysing (the file stays on disk)."""

@@ -46,6 +46,10 @@ def render(analysis: AnswerAnalysis, width: int = 60) -> RenderableType:
     summary.add_column(style="bold")
     summary.add_column()
     summary.add_row("Length", _length_line(analysis))
+    if analysis.untranscribed:
+        summary.add_row("Not transcribed", Text(
+            ", ".join(f"{_clock(r.start)}-{_clock(r.end)}" for r in analysis.untranscribed)
+            + ": speech was heard here but no words could be made out", "yellow"))
     pace = analysis.pace
     if pace is not None:
         verdict = pace_verdict(pace.wpm)

@@ -160,3 +160,20 @@ def test_the_live_path_keeps_the_quiet_voice_too(transcriber):
     assert uncovered_speech(speech_regions(samples), words) == []
     heard = _normalise(" ".join(w.text for w in words if w.start >= starts[1] - 0.2))
     assert jiwer.wer(_normalise(speech.text(QUIET_TEXT)), heard) <= 0.2, heard
+
+
+def test_speech_that_could_not_be_transcribed_is_reported_with_its_times():
+    from rich.console import Console
+
+    from coach.analysis.answer import AnswerAnalysis
+    from coach.report import render
+    from coach.speech.vad import SpeechRegion
+
+    analysis = AnswerAnalysis(transcript="we shipped it", duration_s=12.0, speech_s=6.0,
+                              untranscribed=[SpeechRegion(4.0, 6.5)])
+    assert analysis.to_json()["untranscribed"] == [{"start": 4.0, "end": 6.5}]
+    console = Console(width=120, record=True)
+    console.print(render(analysis))
+    shown = console.export_text()
+    assert "Not transcribed" in shown and "no words could be made out" in shown
+    assert AnswerAnalysis(transcript="typed").to_json()["untranscribed"] is None

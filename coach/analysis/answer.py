@@ -64,6 +64,9 @@ class AnswerAnalysis:
     pauses: list[Pause] = field(default_factory=list)
     model: ModelInfo | None = None
     speech_regions: list[SpeechRegion] = field(default_factory=list)
+    #: Speech the voice-activity detector heard that no word covers even after re-decoding: said
+    #: plainly rather than left as a silent hole in the transcript.
+    untranscribed: list[SpeechRegion] = field(default_factory=list)
     source: str | None = None
     question: QuestionContext = field(default_factory=QuestionContext)
     coaching: Coaching | None = None
@@ -86,6 +89,7 @@ class AnswerAnalysis:
             "words": [asdict(w) for w in self.words] if spoken else None,
             "pace": asdict(self.pace) if self.pace else None,
             "pauses": [asdict(p) for p in self.pauses] if spoken else None,
+            "untranscribed": [asdict(r) for r in self.untranscribed] if spoken else None,
             "model": ({"name": self.model.name, "compute_type": self.model.compute_type, "source": self.model.source}
                       if self.model else None),
         }
@@ -137,12 +141,14 @@ def analyse_audio(
     question: QuestionContext | None = None,
     on_progress: ProgressCallback | None = None,
     words: list[Word] | None = None,
+    untranscribed: list[SpeechRegion] | None = None,
 ) -> AnswerAnalysis:
     """Measure decoded audio; see :func:`analyse_file`.
 
     Args:
         words: the transcript's words when they are already known (transcribed live while the
             user spoke); the audio is then not transcribed again.
+        untranscribed: with ``words``, the speech the live transcriber could not make out.
     """
     question = question or QuestionContext()
     report = on_progress or (lambda stage, done: None)
@@ -162,7 +168,8 @@ def analyse_audio(
         transcript = transcriber.transcribe(audio.samples, regions=regions,
                                             on_progress=lambda done: report("transcribing", done))
     else:
-        transcript = Transcript(words=list(words), text=" ".join(w.text for w in words))
+        transcript = Transcript(words=list(words), text=" ".join(w.text for w in words),
+                                untranscribed=list(untranscribed or []))
     if not transcript.words:
         raise NoSpeechError(f"No words could be made out in {name}; speak closer to the microphone and try again.")
     analysis_settings = settings.analysis
@@ -194,6 +201,7 @@ def analyse_audio(
         pauses=pauses,
         model=ModelInfo(transcriber.model.name, transcriber.compute_type, transcriber.model.source),
         speech_regions=regions,
+        untranscribed=transcript.untranscribed,
         source=str(audio.source) if audio.source else None,
         question=question,
         coaching=coaching,
