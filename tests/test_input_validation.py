@@ -109,7 +109,7 @@ def test_doctor_reports_a_bad_config_and_still_runs_the_other_checks(isolated_di
     assert lines[0].startswith("FAIL config") and "speech.cpu_threads = -3" in lines[0]
     for passing in ("whisper model: tiny.en", "spaCy pipeline", "data folder"):
         assert any(line.startswith("ok") and passing in line for line in lines), passing
-    assert "of 7 checks passed." in result.stdout
+    assert "of 8 checks passed." in result.stdout
 
 
 @needs_setpriv

@@ -60,6 +60,7 @@ def _traced(args: list[str], home: Path, tmp_path: Path, timeout: float = 300) -
     trace = tmp_path / "strace.log"
     env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}
     env.pop("ORT_DISABLE_TELEMETRY", None)  # coach must set it itself, not inherit it from the test run
+    env.pop("CI", None)  # onnxruntime keeps quiet under CI=true; a user's machine does not set it
     result = subprocess.run(["strace", "-f", "-qq", "-e", _CALLS, "-e", "signal=none", "-o", str(trace), *args],
                             capture_output=True, text=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL,
                             cwd=REPO)
