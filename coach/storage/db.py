@@ -54,24 +54,24 @@ def _code(exc: BaseException) -> int | None:
     return None if code is None else code & 0xFF
 
 
-def _is_write_failure(exc: BaseException) -> bool:
+def _operational_failure(exc: BaseException, codes, phrases: tuple[str, ...]) -> bool:
+    """An OperationalError of one of ``codes`` (or, on a Python without error codes, whose
+    message holds one of ``phrases``)."""
     if not isinstance(exc, sqlite3.OperationalError):
         return False
     code = _code(exc)
     if code is not None:
-        return code in _WRITE_FAILED_CODES
+        return code in codes
     message = str(exc).lower()
-    return "disk is full" in message or "disk i/o error" in message
+    return any(phrase in message for phrase in phrases)
+
+
+def _is_write_failure(exc: BaseException) -> bool:
+    return _operational_failure(exc, _WRITE_FAILED_CODES, ("disk is full", "disk i/o error"))
 
 
 def _cannot_open(exc: BaseException) -> bool:
-    if not isinstance(exc, sqlite3.OperationalError):
-        return False
-    code = _code(exc)
-    if code is not None:
-        return code in _CANNOT_OPEN_CODES
-    message = str(exc).lower()
-    return "unable to open" in message or "readonly" in message
+    return _operational_failure(exc, _CANNOT_OPEN_CODES, ("unable to open", "readonly"))
 
 
 def _is_corrupt(exc: BaseException) -> bool:
