@@ -430,8 +430,9 @@ def test_in_a_terminal_space_retries_after_a_failed_answer_and_escape_asks_keep_
         term.wait_for("Recording: answer now")
         time.sleep(1.0)
         term.send("Escape")
-        shown = term.wait_for("Stop this answer?")
-        assert "Discard it" in shown and "Keep it, analyse later" in shown and "Keep answering" in shown
+        # The dialog draws its title before its buttons: wait for the last button, then read it all.
+        shown = term.wait_for("Keep answering")
+        assert "Stop this answer?" in shown and "Discard it" in shown and "Keep it, analyse later" in shown and "Keep answering" in shown
         term.send("Escape")  # keep answering
         term.wait_for("Recording: answer now")
         term.send("Escape")
