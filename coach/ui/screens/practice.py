@@ -139,7 +139,11 @@ class PracticeScreen(Screen):
             matches = best_stories_for(self.asked, self.question.competencies, self.app.settings, limit=3)
         except Exception:  # a broken library must not get in the way of practising
             return
-        self.post_message(self.StoriesMatched([f"[b]{m.story.title}[/] ({m.reason})" for m in matches]))
+        from rich.markup import escape
+
+        # Titles only: the reasons quote the story and would push the answer's notices off an
+        # 80x24 terminal; the library (l) shows why each one fits.
+        self.post_message(self.StoriesMatched([f"[b]{escape(m.story.title)}[/]" for m in matches]))
 
     def on_practice_screen_stories_matched(self, message: StoriesMatched) -> None:
         if message.lines:
