@@ -128,7 +128,7 @@ async def main():
             await pilot.pause(0.05)
         assert isinstance(app.screen, RecoveryScreen), type(app.screen)
         await pilot.click("#analyse")
-        for _ in range(1200):
+        for _ in range(3600):  # up to 3 min: the recovered answer is analysed with every model loading at once
             if isinstance(app.screen, FeedbackScreen):
                 break
             await pilot.pause(0.05)
