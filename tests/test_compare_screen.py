@@ -14,6 +14,7 @@ from coach.settings import Settings, load_settings
 from coach.storage import History
 from coach.ui.app import make_app
 from tests.history_seed import BEHAVIORAL, questions, spoken_analysis
+from tests.support.pilot import wait_for as _wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -25,15 +26,6 @@ def _settings() -> Settings:
     return replace(settings, audio=replace(settings.audio, input_device="no-such-microphone",
                                            output_device="no-such-speaker"),
                    voice=replace(settings.voice, mute=True))
-
-
-async def _wait_for(pilot, condition, timeout: float = 30.0) -> None:
-    """Wait on the app's own progress (workers, messages), checking a condition."""
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the app did not get there in time")
 
 
 def _two_attempts(settings: Settings, when: datetime) -> tuple[int, int, int]:

@@ -11,21 +11,13 @@ from coach.storage import History
 from coach.storage.trends import METRICS
 from coach.ui.app import make_app
 from tests.history_seed import seed_history, write_wav
+from tests.support.pilot import wait_for as _wait_for
 
 
 def _settings() -> Settings:
     settings = load_settings()
     return replace(settings, voice=replace(settings.voice, mute=True),
                    audio=replace(settings.audio, output_device="no-such-speaker"))
-
-
-async def _wait_for(pilot, condition, timeout: float = 30.0) -> None:
-    """Wait on the app's own progress (workers, messages), checking a condition."""
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the app did not get there in time")
 
 
 def _text(widget) -> str:
