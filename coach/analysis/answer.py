@@ -12,6 +12,7 @@ from coach.analysis.coaching import Coaching, Kind, coach_answer
 from coach.analysis.disfluency import Phrase
 from coach.analysis.language import TimedText
 from coach.analysis.pace import Pace, Pause, find_pauses, measure_pace
+from coach.analysis.prosody import Voice, VoiceFrames
 from coach.audio.files import Audio, load_audio
 from coach.errors import CoachError, NoSpeechError
 from coach.settings import Settings
@@ -70,6 +71,8 @@ class AnswerAnalysis:
     source: str | None = None
     question: QuestionContext = field(default_factory=QuestionContext)
     coaching: Coaching | None = None
+    #: How it sounded (coach/analysis/prosody.py); None for a typed answer.
+    voice: Voice | None = None
 
     @property
     def target_s(self) -> float | None:
@@ -92,6 +95,7 @@ class AnswerAnalysis:
             "untranscribed": [asdict(r) for r in self.untranscribed] if spoken else None,
             "model": ({"name": self.model.name, "compute_type": self.model.compute_type, "source": self.model.source}
                       if self.model else None),
+            "voice": self.voice.to_json() if self.voice else None,
         }
         if self.coaching is not None:
             out.update(self.coaching.to_json())
@@ -142,6 +146,7 @@ def analyse_audio(
     on_progress: ProgressCallback | None = None,
     words: list[Word] | None = None,
     untranscribed: list[SpeechRegion] | None = None,
+    voice_frames: VoiceFrames | None = None,
 ) -> AnswerAnalysis:
     """Measure decoded audio; see :func:`analyse_file`.
 
@@ -149,6 +154,8 @@ def analyse_audio(
         words: the transcript's words when they are already known (transcribed live while the
             user spoke); the audio is then not transcribed again.
         untranscribed: with ``words``, the speech the live transcriber could not make out.
+        voice_frames: pitch and level already tracked while the user spoke (prosody.track per
+            utterance); else they are tracked here over the speech regions.
     """
     question = question or QuestionContext()
     report = on_progress or (lambda stage, done: None)
@@ -175,6 +182,12 @@ def analyse_audio(
     analysis_settings = settings.analysis
     pace = measure_pace(transcript.words, speech_s, audio.duration_s, analysis_settings.pace_window_s)
     pauses = find_pauses(regions, analysis_settings.min_pause_s, analysis_settings.long_pause_s)
+    report("voice", 0.0)
+    from coach.analysis import prosody
+
+    if voice_frames is None:
+        voice_frames = prosody.track(audio.samples, regions)
+    voice = prosody.measure_voice(voice_frames, transcript.words)
     report("coaching", 0.0)
     from coach.analysis.filled_pauses import recover_filled_pauses
 
@@ -205,6 +218,7 @@ def analyse_audio(
         source=str(audio.source) if audio.source else None,
         question=question,
         coaching=coaching,
+        voice=voice,
     )
 
 
