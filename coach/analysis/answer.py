@@ -197,7 +197,8 @@ def analyse_audio(
         TimedText.from_words(transcript.words),
         kind=question.kind,
         target_s=question.target_s,
-        duration_s=audio.duration_s,
+        duration_s=spoken_span_s(transcript.words),
+        pace_wpm=pace.wpm,
         longest_silence_s=max((p.duration_s for p in pauses), default=0.0),
         audio_fillers=recovered,
         concepts=list(question.concepts),
@@ -220,6 +221,12 @@ def analyse_audio(
         coaching=coaching,
         voice=voice,
     )
+
+
+def spoken_span_s(words: list[Word]) -> float:
+    """How long the answer took: first word's start to last word's end. The silence before
+    speaking and the silence that ended the recording are not part of it."""
+    return max(0.0, words[-1].end - words[0].start) if words else 0.0
 
 
 def check_answer_text(cleaned: str, name: str = "The answer") -> None:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from coach.analysis import star as star_module
 from coach.analysis.disfluency import Phrase, find_fillers, find_hedges
 from coach.analysis.language import TimedText, parse
+from coach.analysis.pace import ACCEPTABLE_WPM
 from coach.analysis.relevance import Relevance
 from coach.analysis.think_aloud import ThinkAloudRubric, rubric
 
@@ -100,10 +101,15 @@ def coach_answer(
     follow_ups: list[str] | None = None,
     star_model: star_module.LabelModel | None = None,
     question: str | None = None,
+    pace_wpm: float | None = None,
 ) -> Coaching:
     """Everything a coach would say about one answer.
 
     Args:
+        duration_s: How long the answer was spoken: from the first word to the last, not the
+            recording's length (the silence before speaking and after stopping is not the answer).
+        pace_wpm: Words a minute over that span, for a spoken answer; a pace out of the
+            acceptable range becomes a tip ranked by how far out it is.
         question: The question's text; with it the answer is checked for addressing it
             (``relevance``), and an answer to another question gets that said first.
     """
@@ -128,15 +134,16 @@ def coach_answer(
     labelled = star_module.label_sentences(doc, star_model)
     star = _star_summary(labelled, text) if kind == "behavioral" else None
     think = rubric(doc, concepts, longest_silence_s) if kind == "think_aloud" else None
-    repeated = repeated_phrases(doc)
+    repeats = _repeats(doc)
+    repeated = [phrase for phrase, _ in repeats]
     # An aside in the middle of the story; lessons learned are "other" too, but belong there.
     tangents = [s.text.strip() for s, label in labelled[1:-1]
-                if label == "other" and not star_module.is_lesson(s.text)] if kind == "behavioral" else []
+                if label == "other" and _is_tangent(s)] if kind == "behavioral" else []
 
     scores = _scores(kind, star, think, filler_rate, len(hedges), word_count, length, repeated, tangents,
                      word_count / max(1, len(labelled)))
-    tips, strength, follow_up = _advice(kind, star, think, fillers, filler_rate, hedges, length, repeated,
-                                        tangents, scores, follow_ups or [], word_count)
+    tips, strength, follow_up = _advice(kind, star, think, fillers, filler_rate, hedges, length, repeats,
+                                        tangents, scores, follow_ups or [], word_count, pace_wpm)
     relevance = None
     if question:
         from coach.analysis.relevance import judge
@@ -206,17 +213,48 @@ _STOP_NGRAM = {"i", "we", "the", "a", "an", "and", "to", "of", "that", "it", "wa
                "um", "uh", "like", "you", "know", "with", "this", "be", "at", "as", "were", "had", "have"}
 
 
+#: Parts of speech a noun phrase is made of ("the new model", "our two data sets").
+_NOUN_PHRASE_POS = {"DET", "ADJ", "NOUN", "PROPN", "NUM", "PRON", "ADV"}
+#: Naming the same thing again is how people refer to it ("the new model" twice in a story is
+#: normal); only this many uses of one noun phrase is a habit worth a tip.
+NOUN_PHRASE_REPEATS = 4
+
+
 def repeated_phrases(doc, n: int = 3, min_count: int = 2) -> list[str]:
-    """Three-word phrases said at least twice that carry content (not "and then we")."""
-    tokens = [t.lower_ for t in doc if not t.is_punct]
-    counts = Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    """Three-word phrases said again and again that carry content (not "and then we")."""
+    return [phrase for phrase, _ in _repeats(doc, n, min_count)]
+
+
+def _repeats(doc, n: int = 3, min_count: int = 2) -> list[tuple[str, int]]:
+    """Repeated phrases with how often each was said; a noun phrase needs
+    :data:`NOUN_PHRASE_REPEATS` uses, any other phrase ``min_count``."""
+    tokens = [t for t in doc if not t.is_punct and not t.is_space]
+    grams: dict[tuple[str, ...], list] = {}
+    for i in range(len(tokens) - n + 1):
+        grams.setdefault(tuple(t.lower_ for t in tokens[i : i + n]), []).append(tokens[i : i + n])
     found = []
-    for gram, count in counts.most_common():
+    for gram, uses in sorted(grams.items(), key=lambda item: -len(item[1])):
+        count = len(uses)
         if count < min_count:
             break
-        if sum(word not in _STOP_NGRAM for word in gram) >= 2:
-            found.append(" ".join(gram))
+        if sum(word not in _STOP_NGRAM for word in gram) < 2:
+            continue
+        noun_phrase = all(t.pos_ in _NOUN_PHRASE_POS for t in uses[0]) and uses[0][-1].pos_ in {"NOUN", "PROPN"}
+        if noun_phrase and count < max(min_count, NOUN_PHRASE_REPEATS):
+            continue
+        found.append((" ".join(gram), count))
     return found[:5]
+
+
+def _is_tangent(sentence) -> bool:
+    """An "other" sentence inside the story that takes time from it. Lessons belong at the end;
+    a verbless fragment ("-62 % of queries.") or a sentence carrying a number is the story's
+    evidence, even when the labeller cannot place it."""
+    if star_module.is_lesson(sentence.text):
+        return False
+    if any(t.like_num or any(c.isdigit() for c in t.text) for t in sentence):
+        return False
+    return any(t.pos_ in {"VERB", "AUX"} for t in sentence)
 
 
 def _clamp(value: float) -> int:
@@ -260,13 +298,13 @@ def _fmt_s(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
-def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, repeated, tangents, scores,
-            follow_ups, word_count) -> tuple[list[str], str, str | None]:
-    """Tips ranked by how much each gap costs, each naming what was observed."""
+def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, repeats, tangents, scores,
+            follow_ups, word_count, pace_wpm=None) -> tuple[list[str], str, str | None]:
+    """Tips ranked by how much each gap costs, each naming what was observed. Delivery tips rank
+    higher the further the measure is from its range, so a pace of 216 wpm outranks a nit."""
     candidates: list[tuple[float, str]] = []
     if star is not None:
-        present, share = star["present"], star["time_share"]
-        total = length.duration_s
+        present = star["present"]
         if not star.get("story", True):
             # General claims or what one would do: the part-by-part tips below would only repeat this.
             candidates.append((99, "This answer tells no story: pick one real time it happened and say what you "
@@ -280,11 +318,19 @@ def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, rep
         if not present["action"] and star.get("story", True):
             candidates.append((97, "The answer never says what you did: spend most of it on your own actions, "
                                    "in the first person and past tense."))
-        setup = share["situation"] + share["task"]
-        if present["action"] and setup > share["action"]:
-            candidates.append((85, f"{_fmt_s(setup * total)} of your {_fmt_s(total)} went to the situation and task; "
-                                   f"the actions got {_fmt_s(share['action'] * total)}. Cut the background to two "
-                                   "sentences and give the actions the most time."))
+        setup_s, action_s, about = _setup_and_action_s(star, length)
+        if present["action"] and setup_s > action_s:
+            setup_sentences = sum(1 for entry in star["sentences"] if entry["label"] in {"situation", "task"})
+            if setup_sentences <= 2:
+                # The background is already short: the gap is in the actions, and "cut it" would be wrong.
+                candidates.append((85, f"The actions got {about}{_fmt_s(action_s)}, less than the {about}"
+                                       f"{_fmt_s(setup_s)} of situation and task: say step by step what you did, "
+                                       "how and why."))
+            else:
+                lead = f"{about}{_fmt_s(setup_s)}"
+                candidates.append((85, f"{lead[0].upper()}{lead[1:]} went to the situation and task; the actions "
+                                       f"got {about}{_fmt_s(action_s)}. Cut the background to two sentences and "
+                                       "give the actions the most time."))
         if not present["situation"]:
             candidates.append((55, "Open with one or two sentences of context: where you were, the team, and "
                                    "what was at stake."))
@@ -318,21 +364,39 @@ def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, rep
     if per_100 > 4.5 and fillers:
         common = Counter(p.text.lower() for p in fillers).most_common(3)
         words = ", ".join(f"\"{w}\" {n}x" for w, n in common)
-        candidates.append((68, f"{len(fillers)} fillers ({per_100:.1f} per 100 words; {words}): "
-                               "when you need a moment, pause silently instead."))
+        candidates.append((_beyond(60, per_100 - 4.5, 4.5), f"{len(fillers)} fillers ({per_100:.1f} per 100 words; "
+                           f"{words}): when you need a moment, pause silently instead."))
+    if pace_wpm:
+        low, high = ACCEPTABLE_WPM
+        if pace_wpm > high:
+            candidates.append((_beyond(80, pace_wpm - high, 50),
+                               f"At {pace_wpm:.0f} words a minute you spoke faster than the {low}-{high} listeners "
+                               "follow easily: slow down, and pause for a breath after each point."))
+        elif pace_wpm < low:
+            candidates.append((_beyond(80, low - pace_wpm, 40),
+                               f"At {pace_wpm:.0f} words a minute you spoke slower than the {low}-{high} listeners "
+                               "follow easily: know the order of your points before you start, so the words keep "
+                               "coming."))
     if len(hedges) >= 3:
         sample = ", ".join(sorted({f'"{h.text}"' for h in hedges})[:3])
         candidates.append((58, f"You hedged {len(hedges)} times ({sample}): state what you did and believe plainly."))
+    about = "about " if length.estimated else ""
+    off_by = abs(length.duration_s - length.target_s) / length.target_s - 1 / 3  # past the on-target band
     if length.verdict == "long":
-        about = "about " if length.estimated else ""
-        candidates.append((72, f"At {about}{_fmt_s(length.duration_s)} the answer ran past the "
-                               f"{_fmt_s(length.target_s)} target: keep the background short and stop after the result."))
+        advice = ("keep the background short and stop after the result." if kind == "behavioral" else
+                  "reach a recommendation sooner, and leave the detail for the interviewer's questions.")
+        candidates.append((_beyond(64, off_by, 2 / 3), f"At {about}{_fmt_s(length.duration_s)} the answer ran past "
+                           f"the {_fmt_s(length.target_s)} target: {advice}"))
     elif length.verdict == "short":
-        about = "about " if length.estimated else ""
-        candidates.append((66, f"At {about}{_fmt_s(length.duration_s)} the answer was short of the {_fmt_s(length.target_s)} "
-                               "target: add detail on what you did and what came of it."))
-    if repeated:
-        candidates.append((40, f"You repeated \"{repeated[0]}\": say it once."))
+        advice = ("add detail on what you did and what came of it." if kind == "behavioral" else
+                  "think aloud through more of it: the options you weighed, their trade-offs, and how you "
+                  "would check the result.")
+        candidates.append((_beyond(64, off_by, 2 / 3), f"At {about}{_fmt_s(length.duration_s)} the answer was short "
+                           f"of the {_fmt_s(length.target_s)} target: {advice}"))
+    if repeats:
+        phrase, count = repeats[0]
+        candidates.append((40, f"You said \"{phrase}\" {count} times: once is enough, then \"it\" or nothing."
+                           if count >= NOUN_PHRASE_REPEATS else f"You repeated \"{phrase}\": say it once."))
     if tangents:
         candidates.append((45, f"A tangent (\"{_short(tangents[0])}\") takes time from the story: cut it."))
     candidates.sort(key=lambda c: -c[0])
@@ -341,6 +405,23 @@ def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, rep
     strength = _strength(kind, star, think, per_100, hedges, length, scores)
     follow_up = _follow_up(kind, star, think, follow_ups)
     return tips, strength, follow_up
+
+
+def _beyond(base: float, excess: float, full: float, spread: float = 15.0) -> float:
+    """A delivery tip's rank: ``base`` at the edge of its range, up to ``spread`` more as the
+    measure goes ``full`` past it."""
+    return base + spread * min(1.0, max(0.0, excess) / full)
+
+
+def _setup_and_action_s(star: dict[str, Any], length: Length) -> tuple[float, float, str]:
+    """Seconds spent on situation and task together, and on the actions, as the timeline shows
+    them (the sentences' own times, when spoken), and "about " when estimated from words."""
+    seconds = star.get("time_s")
+    if seconds:
+        return seconds["situation"] + seconds["task"], seconds["action"], ""
+    share = star["time_share"]
+    total = length.duration_s
+    return (share["situation"] + share["task"]) * total, share["action"] * total, "about "
 
 
 def _short(text: str, limit: int = 60) -> str:

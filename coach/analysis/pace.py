@@ -8,6 +8,11 @@ from coach.analysis.lexicon import is_filled_pause
 from coach.speech.transcriber import Word
 from coach.speech.vad import SpeechRegion
 
+#: Pace reference ranges from PRODUCT.md (MS Speaker Coach, Street & Brady 1982, Read.ai): ideal,
+#: and what listeners still follow without effort.
+IDEAL_WPM = (130, 160)
+ACCEPTABLE_WPM = (100, 165)
+
 
 @dataclass(frozen=True)
 class PaceWindow:
