@@ -107,6 +107,7 @@ def test_killed_mid_recording_leaves_a_file_the_next_start_recovers(sound_server
     recovered = subprocess.run(
         [sys.executable, "-c", RECOVER_SCRIPT, str(path)], cwd=REPO, capture_output=True, text=True, timeout=180,
         env={**os.environ, **sound_server})
+    print(recovered.stderr[-3000:], file=sys.stderr)
     assert recovered.returncode == 0, recovered.stderr[-3000:]
     # The first sentence of the answer: "At my last company, our fraud model was flagging ...".
     assert "my last company" in recovered.stdout.lower() and "fraud model" in recovered.stdout.lower()
@@ -114,7 +115,8 @@ def test_killed_mid_recording_leaves_a_file_the_next_start_recovers(sound_server
 
 
 RECOVER_SCRIPT = """
-import asyncio, sys
+import asyncio, sys, time
+started = time.monotonic()
 from coach.ui.app import make_app
 from coach.ui.screens.recovery import RecoveryScreen
 from coach.ui.screens.feedback import FeedbackScreen
@@ -127,12 +129,20 @@ async def main():
                 break
             await pilot.pause(0.05)
         assert isinstance(app.screen, RecoveryScreen), type(app.screen)
+        print(f"recovery offered after {time.monotonic() - started:.1f} s", file=sys.stderr)
         await pilot.click("#analyse")
         for _ in range(3600):  # up to 3 min: the recovered answer is analysed with every model loading at once
             if isinstance(app.screen, FeedbackScreen):
                 break
             await pilot.pause(0.05)
-        assert isinstance(app.screen, FeedbackScreen)
+        print(f"feedback after {time.monotonic() - started:.1f} s", file=sys.stderr)
+        if not isinstance(app.screen, FeedbackScreen):
+            # Say what the app was doing, so a failure here can be understood from CI's log alone.
+            print("screens:", [type(s).__name__ for s in app.screen_stack], file=sys.stderr)
+            print("notifications:", [(n.title, n.message) for n in app._notifications], file=sys.stderr)
+            print("workers:", [(w.name, w.state.name) for w in app.workers], file=sys.stderr)
+            print("models:", app.model_state, app.sub_title, file=sys.stderr)
+        assert isinstance(app.screen, FeedbackScreen), type(app.screen).__name__
         await pilot.pause(0.2)
         print(app.screen.analysis.transcript)
 
