@@ -76,10 +76,22 @@ class Rehearsal:
     def notes(self) -> list[str]:
         """What to say after a rehearsal, most useful first."""
         out = []
-        results_missed = [p for p in self.left_out if p.part == "result"]
+        left_out = self.left_out
+        results_missed = [p for p in left_out if p.part == "result"]
         if results_missed:
             out.append(f"You left out part of your result: \"{_clip(results_missed[0].text)}\"")
-        out.append(f"You told {len(self.told)} of the draft's {len(self.points)} points.")
+        told = f"You told {len(self.told)} of the draft's {len(self.points)} points"
+        # Every point left out is named, so the count can be checked against the list.
+        named = results_missed[:1]
+        others = [p for p in left_out if all(p is not n for n in named)]
+        if not left_out:
+            out.append(told + ".")
+        elif not others:
+            out.append(told + "; the one left out is the result above.")
+        else:
+            also = " also" if results_missed else ""
+            out.append(f"{told}; you{also} left out:")
+            out.extend(f"  - ({p.part}) \"{_clip(p.text)}\"" for p in others)
         for part in PARTS:
             draft, told = self.draft_split.get(part, 0.0), self.told_split.get(part, 0.0)
             if abs(told - draft) >= NOTABLE_SHIFT:
