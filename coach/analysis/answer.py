@@ -162,12 +162,17 @@ def analyse_audio(
     name = str(audio.source) if audio.source else "The recording"
     if audio.is_silent:
         raise NoSpeechError(f"{name} holds only silence; check the microphone and record the answer again.")
+    transcriber = transcriber or transcriber_for(settings)
+    if words is None:
+        # Whisper (native code) loads while voice activity is measured, and spaCy (Python)
+        # while Whisper transcribes: on two cores the loads overlap instead of adding up.
+        transcriber.load_in_background()
     report("voice activity", 0.0)
     regions = speech_regions(audio.samples)
     speech_s = sum(r.duration_s for r in regions)
     if speech_s < _MIN_SPEECH_S:
         raise NoSpeechError(f"No speech was heard in {name}; check the microphone and record the answer again.")
-    transcriber = transcriber or transcriber_for(settings)
+    _load_analysis_models(question)
     if words is None:
         report("loading model", 0.0)
         transcriber.load()
@@ -227,6 +232,16 @@ def spoken_span_s(words: list[Word]) -> float:
     """How long the answer took: first word's start to last word's end. The silence before
     speaking and the silence that ended the recording are not part of it."""
     return max(0.0, words[-1].end - words[0].start) if words else 0.0
+
+
+def _load_analysis_models(question: QuestionContext) -> None:
+    """Start loading, in threads, what the language analysis of this answer will use."""
+    from coach.analysis import embeddings
+    from coach.analysis.language import load_in_background
+
+    load_in_background()
+    if question.text or question.concepts:  # only relevance and concept coverage use the encoder
+        embeddings.load_in_background()
 
 
 def check_answer_text(cleaned: str, name: str = "The answer") -> None:

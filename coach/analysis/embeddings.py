@@ -49,6 +49,10 @@ class _Encoder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # The arena keeps the largest batch's buffers for the life of the process; without it
+        # they are given back. Measured encoding 3 x 120 sentences on 2 busy cores: 22-30 s
+        # without against 26-34 s with, resident memory after 252-257 MB against 441-456 MB.
+        options.enable_cpu_mem_arena = False
         self.session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
@@ -183,6 +187,17 @@ def warm() -> bool:
     except EncoderUnavailable:
         return False
     return True
+
+
+def load_in_background() -> threading.Thread | None:
+    """Start :func:`warm` in a thread (None when the encoder is loaded or cannot be): it loads
+    while Whisper transcribes. Not a daemon thread: the interpreter never exits in the middle
+    of loading onnxruntime."""
+    if _encoder is not None or not available():
+        return None
+    thread = threading.Thread(target=warm, name="coach-encoder-load")
+    thread.start()
+    return thread
 
 
 def encode(texts: list[str]) -> np.ndarray:

@@ -119,6 +119,24 @@ class Transcriber:
             _loaded[self._key] = whisper
             return whisper
 
+    def load_in_background(self) -> threading.Thread | None:
+        """Start :meth:`load` in a thread (None when the model is loaded already), so the model
+        loads while voice activity is measured. A failure is not raised here: the next
+        :meth:`load` tries again and raises it. Not a daemon thread: the interpreter never exits
+        in the middle of loading native code."""
+        if self.is_loaded:
+            return None
+
+        def load() -> None:
+            try:
+                self.load()
+            except ModelError:
+                pass
+
+        thread = threading.Thread(target=load, name="coach-whisper-load")
+        thread.start()
+        return thread
+
     def transcribe(
         self,
         samples,

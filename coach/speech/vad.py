@@ -17,6 +17,7 @@ can be a :class:`coach.audio.files.SampleFile` that is never held in memory whol
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,14 +82,19 @@ _SPEECH_HALF_WINDOW_S = 5.0
 _BLOCK = 30 * SAMPLE_RATE
 
 
+_vad_lock = threading.Lock()
+
+
 def load_vad_model():
-    """The Silero ONNX model, loaded once per process (faster-whisper caches it)."""
-    from coach.speech.transcriber import pin_native_threads
+    """The Silero ONNX model, loaded once per process (faster-whisper caches it; the lock keeps
+    two threads that ask at once from both loading it, as its cache would let them)."""
+    with _vad_lock:
+        from coach.speech.transcriber import pin_native_threads
 
-    pin_native_threads()
-    from faster_whisper.vad import get_vad_model
+        pin_native_threads()
+        from faster_whisper.vad import get_vad_model
 
-    return get_vad_model()
+        return get_vad_model()
 
 
 def frame_levels(samples) -> np.ndarray:
