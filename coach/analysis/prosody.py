@@ -49,9 +49,14 @@ GOOD_LEVEL_DBFS = (-30.0, -12.0)
 TRAIL_SHARE = 0.4
 TRAIL_DROP_DB = 10.0
 _MIN_SENTENCE_WORDS = 5
-#: Uptalk: the statement's last 0.25 s of voiced pitch this far above the rest of its sentence.
-UPTALK_RISE_ST = 2.0
-_UPTALK_TAIL_S = 0.25
+#: Uptalk: the statement's last word (its 80th percentile) this far above the rest of the sentence
+#: (median). Set on espeak-ng statements: plain endings came out at -1.1 st or lower, endings raised
+#: 30% with SSML at -0.6 to +1.7 st.
+UPTALK_RISE_ST = 1.0
+#: A rise the speaker carries straight on from is a continuation rise ("..., and"), which
+#: English uses mid-thought whatever Whisper's punctuation says: only a rise followed by a pause
+#: (or the end of the answer) ends a statement as a question would.
+_UPTALK_PAUSE_S = 0.4
 #: Clarity: Whisper's word probability below this, and the word quiet or fast.
 UNSURE_PROBABILITY = 0.5
 QUIET_WORD_DB = 10.0
@@ -226,6 +231,10 @@ class Moment:
     text: str
     detail: float  # dB dropped, semitones risen, or the word's probability
 
+    def __post_init__(self) -> None:  # plain floats, so the JSON never holds numpy scalars
+        for name in ("start", "end", "detail"):
+            object.__setattr__(self, name, round(float(getattr(self, name)), 3))
+
 
 @dataclass
 class Voice:
@@ -335,17 +344,22 @@ def _trailing(frames: VoiceFrames, sentences: list[list[Word]]) -> list[Moment]:
 
 def _uptalk(times: np.ndarray, f0: np.ndarray, median: float, sentences: list[list[Word]]) -> list[Moment]:
     out = []
-    for sentence in sentences:
+    for i, sentence in enumerate(sentences):
         if len(sentence) < 3 or sentence[-1].text.rstrip("\"')").endswith("?"):
             continue
         last = sentence[-1]
+        if i + 1 < len(sentences) and sentences[i + 1][0].start - last.end < _UPTALK_PAUSE_S:
+            continue
         voiced = f0 > 0
+        # A statement ends below its own median (declination, then the final fall); a last
+        # word above it is an ending that did not come down.
         body = voiced & _inside(times, sentence[0].start, last.start)
         final = np.flatnonzero(voiced & _inside(times, last.start, last.end))
-        if body.sum() < 5 or len(final) < 3:
+        if body.sum() < 5 or len(final) < 5:
             continue
-        tail = final[times[final] >= times[final[-1]] - _UPTALK_TAIL_S]
-        rise = float(np.median(_semitones(f0[tail], median)) - np.median(_semitones(f0[body], median)))
+        # The final word's upper pitch (80th percentile) against what came before: a rise, or a
+        # step up, shows there even when the word's last frames sag as voicing stops.
+        rise = float(np.percentile(_semitones(f0[final], median), 80) - np.median(_semitones(f0[body], median)))
         if rise >= UPTALK_RISE_ST:
             out.append(Moment(last.start, last.end, last.text, round(rise, 1)))
     return out
