@@ -107,8 +107,11 @@ class AnswerRecording:
         self.recorder.stop()
         samples = self.recorder.samples()
         words = self.live.stop(samples)
+        from coach.analysis.prosody import VoiceFrames
+
         return analyse_audio(Audio(samples, self.recorder.path), self.settings, transcriber=self.transcriber,
-                             question=self.question, words=words, untranscribed=self.live.untranscribed)
+                             question=self.question, words=words, untranscribed=self.live.untranscribed,
+                             voice_frames=VoiceFrames.join(self.live.voice_parts))
 
     def cancel(self) -> None:
         """Stop without analysing (the file stays on disk)."""

@@ -45,6 +45,8 @@ class LiveTranscriber:
         self.words: list[Word] = []
         #: Speech no word covers, even after a second decode (see Transcriber.transcribe).
         self.untranscribed: list[SpeechRegion] = []
+        #: Pitch and level of each utterance (prosody.track), so the stop leaves only the last one.
+        self.voice_parts: list = []
         self._done_until = 0  # samples before this index are transcribed
         self._stop = threading.Event()
         self._lock = threading.Lock()  # one transcription at a time: the worker's or stop()'s
@@ -89,6 +91,9 @@ class LiveTranscriber:
                  for w in transcript.words]
         self.untranscribed.extend(SpeechRegion(round(r.start + offset, 3), round(r.end + offset, 3))
                                   for r in transcript.untranscribed)
+        from coach.analysis.prosody import track
+
+        self.voice_parts.append(track(chunk, regions, offset))
         self.words.extend(words)
         if words and self.on_words:
             self.on_words(words)
