@@ -161,3 +161,38 @@ def test_the_voice_session_writes_no_telemetry(tmp_path):
         subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=300)
     assert not (tmp_path / "with_coach" / ".cache" / "Microsoft").exists()
     assert (tmp_path / "bare" / ".cache" / "Microsoft").exists()
+
+
+def test_a_question_asked_while_it_is_prepared_is_made_once(monkeypatch):
+    from coach.speech import voice
+
+    settings = VoiceSettings(rate=171)  # a key no other test has prepared
+    engine = voice.engine_for(settings)
+    made = []
+    original = engine.impl.pieces
+
+    def counted(*args, **kwargs):
+        made.append(args[0])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine.impl, "pieces", counted)
+    voice.prepare_in_background([QUESTION], settings)
+    while not made:  # asked once the background maker has started on it
+        import time
+
+        time.sleep(0.01)
+    audio, _ = voice.render(QUESTION, settings)
+    assert made == [QUESTION]
+    assert audio.size > 22050 and voice.is_prepared(QUESTION, settings)
+
+
+def test_what_was_spoken_is_kept_for_saying_again(sound_server):
+    import subprocess
+
+    code = ("import coach\nfrom coach.settings import VoiceSettings\nfrom coach.speech import voice\n"
+            "s = VoiceSettings()\nprint(voice.is_prepared('Say that again?', s))\n"
+            "voice.speak('Say that again?', s)\nprint(voice.is_prepared('Say that again?', s))")
+    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, **sound_server}, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]

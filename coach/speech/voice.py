@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import queue
 import tempfile
 import threading
 import time
@@ -189,12 +188,102 @@ def load(settings: VoiceSettings) -> Engine | None:
         return None
 
 
-_prepared: OrderedDict[tuple, list[np.ndarray]] = OrderedDict()
+class _Made:
+    """A text's pieces as they are made: speak reads them while the maker adds more, so a text
+    being prepared when it is asked is not made a second time."""
+
+    def __init__(self) -> None:
+        self.parts: list[np.ndarray] = []
+        self.done = False
+        self.failed: Exception | None = None
+        #: Someone waits for it (speak, prepare): it is made to the end even when no longer wanted ahead.
+        self.claimed = False
+        self._cond = threading.Condition()
+
+    def add(self, part: np.ndarray) -> None:
+        with self._cond:
+            self.parts.append(part)
+            self._cond.notify_all()
+
+    def end(self, failed: Exception | None = None) -> None:
+        with self._cond:
+            self.done = True
+            self.failed = failed
+            self._cond.notify_all()
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        index = 0
+        while True:
+            with self._cond:
+                while index >= len(self.parts) and not self.done:
+                    self._cond.wait()
+                if index < len(self.parts):
+                    part = self.parts[index]
+                elif self.failed is not None:
+                    raise self.failed
+                else:
+                    return
+            index += 1
+            yield part
+
+
+_prepared: OrderedDict[tuple, _Made] = OrderedDict()
 _prepared_lock = threading.Lock()
+#: Signalled when what is wanted ahead, or the number of texts being spoken, changes.
+_changed = threading.Condition(_prepared_lock)
+#: What the background maker should make, most wanted first (each request replaces it).
+_wanted: list[tuple[str, VoiceSettings]] = []
+#: Texts being made for speak() right now: the background maker waits meanwhile, so it never
+#: slows down a question being asked.
+_speaking = 0
+_maker: threading.Thread | None = None
 
 
 def _key(engine: Engine, text: str, settings: VoiceSettings) -> tuple:
     return engine.name, id(engine.impl), text, settings.rate, settings.volume
+
+
+def _taken(text: str, settings: VoiceSettings, *, claim: bool) -> tuple[Engine, tuple, _Made, bool]:
+    """The engine, key and entry for ``text``: the one made or being made, or a new one that the
+    caller must make (the last value is then True).
+
+    Raises:
+        VoiceError: nothing can speak.
+    """
+    engine = engine_for(settings)
+    key = _key(engine, text, settings)
+    with _prepared_lock:
+        made = _prepared.get(key)
+        new = made is None or made.failed is not None
+        if new:
+            made = _Made()
+            _prepared[key] = made
+            finished = [k for k, m in _prepared.items() if m.done]
+            for old in finished[: max(0, len(_prepared) - _PREPARED_MAX)]:
+                del _prepared[old]
+        _prepared.move_to_end(key)
+        made.claimed = made.claimed or claim
+        return engine, key, made, new
+
+
+def _make(engine: Engine, key: tuple, text: str, settings: VoiceSettings, made: _Made,
+          keep_going: Callable[[], bool]) -> None:
+    """Make ``text`` into ``made`` piece by piece. ``keep_going`` is asked, with the lock held,
+    after each piece; a text left half made is forgotten before anyone else can take it."""
+    try:
+        for part in engine.pieces(text, settings):
+            made.add(part)
+            with _prepared_lock:
+                if keep_going():
+                    continue
+                if _prepared.get(key) is made:
+                    del _prepared[key]
+            made.end(VoiceError("The question was stopped before it was made to the end."))
+            return
+    except Exception as exc:  # whoever reads the pieces says what went wrong
+        made.end(exc)
+        return
+    made.end()
 
 
 def prepare(text: str, settings: VoiceSettings) -> None:
@@ -203,36 +292,70 @@ def prepare(text: str, settings: VoiceSettings) -> None:
     Raises:
         VoiceError: nothing can speak.
     """
-    engine = engine_for(settings)
-    key = _key(engine, text, settings)
+    engine, key, made, new = _taken(text, settings, claim=True)
+    if new:
+        _make(engine, key, text, settings, made, lambda: True)
+    for _ in made:  # a text another thread is making: wait for its end
+        pass
+
+
+def prepare_in_background(texts: list[str], settings: VoiceSettings) -> None:
+    """Make these texts ahead, in order, on one background thread, instead of what it was asked
+    to make before (a text half made and no longer wanted is dropped after its current piece).
+    It waits while a question is made to be spoken; problems are left for speak to say."""
+    global _maker
+    with _changed:
+        _wanted[:] = [(text, settings) for text in dict.fromkeys(texts) if text.strip()]
+        _changed.notify_all()
+        if _maker is None or not _maker.is_alive():
+            _maker = threading.Thread(target=_make_wanted, name="coach-voice-prepare", daemon=True)
+            _maker.start()
+
+
+def _make_wanted() -> None:
+    while True:
+        with _changed:
+            while not _wanted or _speaking:
+                _changed.wait()
+            text, settings = _wanted[0]
+        try:
+            engine, key, made, new = _taken(text, settings, claim=False)
+        except Exception:  # nothing can speak: speak() says so when a question is asked
+            new = False
+        if new:
+            def keep_going(made=made, text=text, settings=settings) -> bool:
+                while _speaking:  # the lock is held: wait() releases it meanwhile
+                    _changed.wait()
+                return made.claimed or (text, settings) in _wanted
+
+            _make(engine, key, text, settings, made, keep_going)
+        with _changed:
+            if _wanted and _wanted[0] == (text, settings):
+                _wanted.pop(0)
+
+
+def forget_prepared() -> None:
+    """Drop every text made ahead and every wish to make one (benchmarks compare cold starts)."""
+    with _changed:
+        _wanted.clear()
+        for key in [k for k, m in _prepared.items() if m.done]:
+            del _prepared[key]
+
+
+def is_prepared(text: str, settings: VoiceSettings) -> bool:
+    """Whether ``text`` is made to the end and waiting to be spoken."""
+    try:
+        engine = engine_for(settings)
+    except VoiceError:
+        return False
     with _prepared_lock:
-        if key in _prepared:
-            _prepared.move_to_end(key)
-            return
-    pieces = list(engine.pieces(text, settings))
-    with _prepared_lock:
-        _prepared[key] = pieces
-        while len(_prepared) > _PREPARED_MAX:
-            _prepared.popitem(last=False)
-
-
-def prepare_in_background(texts: list[str], settings: VoiceSettings) -> threading.Thread:
-    """:func:`prepare` each text, in order, on a daemon thread; problems are left for speak to say."""
-
-    def run() -> None:
-        for text in texts:
-            try:
-                prepare(text, settings)
-            except Exception:  # speak() says what is wrong when the text is actually asked
-                return
-
-    thread = threading.Thread(target=run, name="coach-voice-prepare", daemon=True)
-    thread.start()
-    return thread
+        made = _prepared.get(_key(engine, text, settings))
+        return made is not None and made.done and made.failed is None
 
 
 def pieces(text: str, settings: VoiceSettings) -> tuple[Engine, Iterator[np.ndarray]]:
-    """The engine and ``text`` as pieces of audio at its sample rate, from the prepared ones if any.
+    """The engine and ``text`` as pieces of audio at its sample rate: the prepared ones, or the
+    ones being prepared, or made now.
 
     Raises:
         VoiceError: nothing can speak.
@@ -240,7 +363,10 @@ def pieces(text: str, settings: VoiceSettings) -> tuple[Engine, Iterator[np.ndar
     engine = engine_for(settings)
     with _prepared_lock:
         ready = _prepared.get(_key(engine, text, settings))
-    return engine, iter(ready) if ready is not None else engine.pieces(text, settings)
+        if ready is not None and ready.failed is None:
+            ready.claimed = True
+            return engine, iter(ready)
+    return engine, engine.pieces(text, settings)
 
 
 def render(text: str, settings: VoiceSettings) -> tuple[np.ndarray, int]:
@@ -300,7 +426,8 @@ def synthesise(text: str, path: Path, *, rate: int = 170, voice: str = "en-us",
 def speak(text: str, settings: VoiceSettings, *, device: str | int | None = None,
           should_stop: Callable[[], bool] | None = None,
           on_first_sound: Callable[[], None] | None = None) -> Engine:
-    """Say ``text`` on the speaker, playing each piece while the next one is made.
+    """Say ``text`` on the speaker, playing each piece while the next one is made (or at once
+    when it was prepared ahead). What is made is kept, so saying it again starts at once.
 
     Returns early when ``should_stop()`` turns true. ``on_first_sound`` is called as the first
     piece is handed to the speaker.
@@ -308,34 +435,42 @@ def speak(text: str, settings: VoiceSettings, *, device: str | int | None = None
     Raises:
         VoiceError: nothing can speak, or there is no speaker.
     """
-    engine, parts = pieces(text, settings)
-    made: queue.Queue = queue.Queue()
+    global _speaking
+    engine, key, made, new = _taken(text, settings, claim=True)
     stopped = threading.Event()
+    if new:
+        with _changed:
+            _speaking += 1
 
-    def make() -> None:
-        try:
-            for part in parts:
-                if stopped.is_set():
-                    break
-                made.put(part)
-        except Exception as exc:  # reported on the playing thread, where the caller is
-            made.put(exc)
-        made.put(None)
+        def make() -> None:
+            global _speaking
+            try:
+                _make(engine, key, text, settings, made, lambda: not stopped.is_set())
+            finally:
+                with _changed:
+                    _speaking -= 1
+                    _changed.notify_all()
 
-    maker = threading.Thread(target=make, name="coach-voice-make", daemon=True)
-    maker.start()
+        threading.Thread(target=make, name="coach-voice-make", daemon=True).start()
     try:
-        _play_pieces(made, engine.sample_rate, device, should_stop, on_first_sound)
+        _play_pieces(iter(made), engine.sample_rate, device, should_stop, on_first_sound)
     finally:
         stopped.set()
     return engine
 
 
-def _play_pieces(made: queue.Queue, rate: int, device, should_stop, on_first_sound) -> None:
+def _next(parts: Iterator[np.ndarray]) -> np.ndarray | None:
+    try:
+        return next(parts, None)
+    except VoiceError:
+        raise
+    except Exception as exc:  # onnxruntime's and espeak-ng's own errors, mid-text
+        raise VoiceError(f"The voice failed ({_short(exc)}); the question is shown as text.") from exc
+
+
+def _play_pieces(parts: Iterator[np.ndarray], rate: int, device, should_stop, on_first_sound) -> None:
     sounddevice = _sounddevice()
-    first = made.get()
-    if isinstance(first, Exception):
-        raise VoiceError(f"The voice failed ({_short(first)}); questions are shown as text.") from first
+    first = _next(parts)
     if first is None:
         raise VoiceError("The speech engine produced no audio; questions are shown as text.")
     block = max(1, rate // 10)  # a tenth of a second: how quickly a stop is heard
@@ -344,9 +479,6 @@ def _play_pieces(made: queue.Queue, rate: int, device, should_stop, on_first_sou
                                       device=device if device not in ("", None) else None) as stream:
             part = first
             while part is not None:
-                if isinstance(part, Exception):
-                    raise VoiceError(f"The voice failed ({_short(part)}); the question is shown as text.") \
-                        from part
                 for start in range(0, len(part), block):
                     if should_stop and should_stop():
                         stream.abort()
@@ -355,7 +487,7 @@ def _play_pieces(made: queue.Queue, rate: int, device, should_stop, on_first_sou
                     if on_first_sound is not None:
                         on_first_sound()
                         on_first_sound = None
-                part = made.get()
+                part = _next(parts)
                 if part is not None:
                     stream.write(np.zeros(int(rate * _GAP_S), np.float32))
             stream.write(np.zeros(int(rate * _TAIL_SILENCE_S), np.float32))

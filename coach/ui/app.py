@@ -57,12 +57,22 @@ class CoachApp(App):
         self.questions: list[Question] = load_questions(self.settings.data_dir / "questions")
         #: Bumped by every replay start and stop: a replay thread stops once its turn has passed.
         self._replay_turn = 0
+        #: Make likely questions ahead so they start at once (benchmarks turn it off to compare).
+        self.voice_ahead = True
+        self._voice_loaded = False
+        #: What to make ahead once the voice has loaded: the latest wish only.
+        self._voice_wanted: list[str] = []
+        #: (question id, the question "next" asks after it): chosen ahead so it can be prepared.
+        self._upcoming: tuple[str, Question] | None = None
 
     def on_mount(self) -> None:
         from coach.ui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
         self.load_models()
+        if not self.settings.voice.mute:
+            # Once the first screen is drawn, so loading the voice beside Whisper never delays it.
+            self.call_after_refresh(self.load_voice)
 
     @work(thread=True, exclusive=True, group="models", exit_on_error=False)
     def load_models(self) -> None:
@@ -85,11 +95,65 @@ class CoachApp(App):
             warm()  # the relevance encoder, so the first answer does not pay for it
         except Exception:  # relevance is optional: an answer is still analysed without it
             pass
-        if not self.settings.voice.mute:
-            from coach.speech.voice import load
-
-            load(self.settings.voice)  # the interviewer voice, so the first question does not wait for it
         self.post_message(self.ModelsLoaded(time.perf_counter() - started))
+
+    @work(thread=True, exclusive=True, group="voice-load", exit_on_error=False)
+    def load_voice(self) -> None:
+        """Load the interviewer voice beside the other models (its own thread: a question is asked
+        before Whisper is needed), then make the questions wanted meanwhile."""
+        from coach.speech.voice import load
+
+        load(self.settings.voice)
+        self.call_from_thread(self._voice_ready)
+
+    def _voice_ready(self) -> None:
+        self._voice_loaded = True
+        self.prepare_voice(self._voice_wanted)
+
+    def prepare_voice(self, texts: list[str]) -> None:
+        """Make these texts ahead in the background, most likely first, instead of earlier wishes."""
+        if self.settings.voice.mute or not self.voice_ahead:
+            return
+        self._voice_wanted = list(texts)
+        if self._voice_loaded:
+            from coach.speech.voice import prepare_in_background
+
+            prepare_in_background(self._voice_wanted, self.settings.voice)
+
+    def on_option_list_option_highlighted(self, event) -> None:
+        """The question highlighted on the home screen is the one the user is likely to pick."""
+        from coach.ui.screens.home import HomeScreen
+
+        if event.option_list.id == "questions" and isinstance(event.option_list.screen, HomeScreen):
+            question = next((q for q in self.questions if q.id == event.option.id), None)
+            if question is not None:
+                self.prepare_voice([question.text])
+
+    def upcoming_question(self, after: Question) -> Question:
+        """The question "next question" asks after ``after``: another of the same kind, at random,
+        chosen ahead so its voice can be made while the user answers."""
+        import random
+
+        if self._upcoming is None or self._upcoming[0] != after.id:
+            same_kind = [q for q in self.questions if q.kind == after.kind and q.id != after.id]
+            self._upcoming = (after.id, random.choice(same_kind or self.questions))
+        return self._upcoming[1]
+
+    def next_question(self, after: Question) -> Question:
+        """Take the upcoming question (the next call after the same question chooses anew)."""
+        question = self.upcoming_question(after)
+        self._upcoming = None
+        return question
+
+    def prepare_after(self, question: Question, mock=None, follow_up: str | None = None) -> None:
+        """Make ahead what the user is likely to hear after ``question``: its follow-up, then the
+        next question (the mock round's, or the one "next question" will pick)."""
+        if mock is not None:
+            later = mock.questions[1:] + [None]
+            upcoming = next((after for asked, after in zip(mock.questions, later) if asked is question), None)
+        else:
+            upcoming = self.upcoming_question(question)
+        self.prepare_voice([text for text in (follow_up, upcoming.text if upcoming else None) if text])
 
     def on_coach_app_models_loaded(self, message: ModelsLoaded) -> None:
         self.model_state = "ready"
