@@ -178,6 +178,7 @@ class PracticeScreen(Screen):
         self.post_message(self.Spoken(None))
 
     def on_practice_screen_spoken(self, message: Spoken) -> None:
+        self.app.prepare_after(self.question, self.mock)  # while the user answers
         if message.problem and self.state == "asking":
             self._notice(message.problem)
         elif message.problem:  # the user is already answering: do not cover what the screen says
@@ -353,6 +354,7 @@ class PracticeScreen(Screen):
                                   asked=self.asked)
         self.app.save_attempt(message.analysis, message.audio, story=self.story.title if self.story else None,
                               on_saved=feedback.attempt_saved)
+        self.app.prepare_after(self.question, self.mock, follow_up=message.analysis.coaching.follow_up)
         self.app.switch_screen(feedback)
 
     def on_practice_screen_failed(self, message: Failed) -> None:
