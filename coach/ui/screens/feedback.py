@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from rich.text import Text
@@ -204,8 +203,8 @@ class FeedbackScreen(Screen):
             else:
                 self.app.switch_screen(PracticeScreen(nxt, mock=self.mock))
             return
-        same_kind = [q for q in self.app.questions if q.kind == self.question.kind and q.id != self.question.id]
-        self.app.switch_screen(PracticeScreen(random.choice(same_kind or self.app.questions)))
+        # Chosen while the user answered, so its voice is made already.
+        self.app.switch_screen(PracticeScreen(self.app.next_question(self.question)))
 
     def action_replay(self) -> None:
         self.app.toggle_replay(self.audio)
