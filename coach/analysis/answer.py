@@ -206,6 +206,7 @@ def analyse_audio(
         pace_wpm=pace.wpm,
         longest_silence_s=max((p.duration_s for p in pauses), default=0.0),
         audio_fillers=recovered,
+        voice=voice,
         concepts=list(question.concepts),
         follow_ups=list(question.follow_ups),
         question=question.text,

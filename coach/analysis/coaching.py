@@ -102,6 +102,7 @@ def coach_answer(
     star_model: star_module.LabelModel | None = None,
     question: str | None = None,
     pace_wpm: float | None = None,
+    voice: Any = None,
 ) -> Coaching:
     """Everything a coach would say about one answer.
 
@@ -143,7 +144,8 @@ def coach_answer(
     scores = _scores(kind, star, think, filler_rate, len(hedges), word_count, length, repeated, tangents,
                      word_count / max(1, len(labelled)))
     tips, strength, follow_up = _advice(kind, star, think, fillers, filler_rate, hedges, length, repeats,
-                                        tangents, scores, follow_ups or [], word_count, pace_wpm)
+                                        tangents, scores, follow_ups or [], word_count, pace_wpm,
+                                        voice)
     relevance = None
     if question:
         from coach.analysis.relevance import judge
@@ -299,7 +301,7 @@ def _fmt_s(seconds: float) -> str:
 
 
 def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, repeats, tangents, scores,
-            follow_ups, word_count, pace_wpm=None) -> tuple[list[str], str, str | None]:
+            follow_ups, word_count, pace_wpm=None, voice=None) -> tuple[list[str], str, str | None]:
     """Tips ranked by how much each gap costs, each naming what was observed. Delivery tips rank
     higher the further the measure is from its range, so a pace of 216 wpm outranks a nit."""
     candidates: list[tuple[float, str]] = []
@@ -399,12 +401,64 @@ def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, rep
                            if count >= NOUN_PHRASE_REPEATS else f"You repeated \"{phrase}\": say it once."))
     if tangents:
         candidates.append((45, f"A tangent (\"{_short(tangents[0])}\") takes time from the story: cut it."))
+    heard = voice_tip(voice)
+    if heard is not None:
+        candidates.append(heard)
     candidates.sort(key=lambda c: -c[0])
     tips = [text for _, text in candidates[:3]]
 
     strength = _strength(kind, star, think, per_100, hedges, length, scores)
     follow_up = _follow_up(kind, star, think, follow_ups)
     return tips, strength, follow_up
+
+
+#: A voice tip never outranks a missing or unquantified result (80 and up): how it sounded
+#: matters less than what was said, when what was said has the bigger gap.
+_VOICE_TIP_CAP = 79.0
+
+
+def voice_tip(voice) -> tuple[float, str] | None:
+    """The one voice tip (coach/analysis/prosody.py's Voice) for the biggest voice issue, with
+    its rank: a mic too quiet to hear, a monotone, sentences trailing off, uptalk, unclear words."""
+    if voice is None:
+        return None
+    candidates: list[tuple[float, str]] = []
+    loud = voice.loudness
+    if loud and loud["too_quiet"]:
+        candidates.append((_beyond(66, -40.0 - loud["median_dbfs"], 15),
+                           f"Your voice came in at {loud['median_dbfs']:.0f} dBFS, too quiet to hear well: move "
+                           "closer to the microphone or raise its input level, and speak to the back of the room."))
+    pitch = voice.pitch
+    if pitch and pitch.get("variation") is not None:
+        pvq = pitch["variation"]
+        if voice.monotone:
+            candidates.append((_beyond(62, 0.06 - pvq, 0.06),
+                               f"Your pitch hardly moved (variation {pvq:.2f}, range {pitch['range_semitones']:.1f} "
+                               "semitones): it sounds monotone. Lift the word that carries each point, and let "
+                               "your voice fall at the end of each sentence."))
+        elif pitch.get("variation_band") == "flat":
+            candidates.append((48, f"Your pitch varied little (variation {pvq:.2f}; lively speakers reach 0.11-0.24): "
+                                   "stress the key word of each sentence, the number or the result."))
+    if voice.trailing_off:
+        first = voice.trailing_off[0]
+        candidates.append((_beyond(50, len(voice.trailing_off), 4),
+                           f"{len(voice.trailing_off)} sentence(s) faded out at the end (\"{_short(first.text, 40)}\" "
+                           f"{first.detail:.0f} dB quieter): keep your voice up through the last word, where the "
+                           "point usually is."))
+    if voice.uptalk:
+        first = voice.uptalk[0]
+        candidates.append((_beyond(48, len(voice.uptalk), 4),
+                           f"{len(voice.uptalk)} statement(s) rose at the end like a question (\"{first.text}\"): "
+                           "let your pitch fall when you state a fact, so it sounds sure."))
+    if voice.clarity and len(voice.clarity) >= 2:
+        words = ", ".join(f"\"{m.text}\"" for m in voice.clarity[:3])
+        candidates.append((_beyond(44, len(voice.clarity), 8),
+                           f"Some words may be hard to follow ({words}): they were quiet or rushed; slow down "
+                           "and finish each word."))
+    if not candidates:
+        return None
+    rank, text = max(candidates, key=lambda c: c[0])
+    return min(rank, _VOICE_TIP_CAP), text
 
 
 def _beyond(base: float, excess: float, full: float, spread: float = 15.0) -> float:
