@@ -219,3 +219,33 @@ def test_analyze_json_has_the_voice_keys(spoken_star_answer):
     typed = run_coach("analyze", "--text", "I led the migration and we cut costs by a third last year.", "--json")
     assert typed.returncode == 0, typed.stderr
     assert json.loads(typed.stdout)["voice"] is None
+
+
+async def test_feedback_screen_shows_the_strip_and_marks_the_moments(transcriber):
+    from dataclasses import replace as dc_replace
+
+    from coach.practice import context_for
+    from coach.settings import load_settings
+    from coach.ui.app import make_app
+    from coach.ui.screens.feedback import FeedbackScreen
+
+    parts = [_espeak_ssml(f"<speak>{s}</speak>") for s in STATEMENTS[:2]]
+    samples, _ = _join([_sox_quieter_tail(parts[0]), parts[1]])
+    settings = load_settings()
+    settings = dc_replace(settings, audio=dc_replace(settings.audio, input_device="no-such-microphone"),
+                          voice=dc_replace(settings.voice, mute=True))
+    app = make_app(settings)
+    async with app.run_test(size=(120, 48)):
+        question = app.questions[0]
+        from coach.analysis.answer import analyse_audio
+
+        analysis = analyse_audio(Audio(samples), settings, transcriber=transcriber, question=context_for(question))
+        assert analysis.voice.trailing_off
+        feedback = FeedbackScreen(question, analysis, None)
+        await app.push_screen(feedback)
+        strip = str(feedback.query_one("#voice-strip").render())
+        assert "pitch" in strip and "level" in strip and "faded" in strip
+        transcript = feedback._transcript()
+        faded = analysis.voice.trailing_off[0]
+        styled = [transcript.plain[s.start:s.end] for s in transcript.spans if "orange1" in str(s.style)]
+        assert styled and all(piece in faded.text for piece in styled)

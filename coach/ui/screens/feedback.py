@@ -63,6 +63,11 @@ class FeedbackScreen(Screen):
             yield RangeGauge("Fillers", coaching.filler_rate["per_100_words"], 0, 4.5, 12, "per 100 words",
                              self._filler_note())
             yield Static(self._pauses_line(), id="pauses")
+            if analysis.voice is not None:
+                from coach.ui.widgets.voice_strip import VoiceStrip
+
+                yield Static("[b]How it sounded[/]", classes="section")
+                yield VoiceStrip(analysis.voice, analysis.duration_s or 0.0, id="voice-strip")
             if self.audio is not None:
                 yield Static(self._replay_line(False), id="replay-status")
             if coaching.star is not None:
@@ -82,7 +87,9 @@ class FeedbackScreen(Screen):
             if coaching.follow_up:
                 yield Static(f"[b cyan]Next question:[/] [i]{coaching.follow_up}[/]  (press [b]a[/] to answer it)",
                              id="follow-up")
-            yield Static("[b]Transcript[/] ([red]fillers[/], [yellow]hedges[/])", classes="section")
+            marked = ("; underlined: [orange1]faded[/], [magenta]rose[/], [cyan]unclear[/]"
+                      if analysis.voice is not None else "")
+            yield Static(f"[b]Transcript[/] ([red]fillers[/], [yellow]hedges[/]{marked})", classes="section")
             yield Static(self._transcript(), id="transcript")
         yield Footer()
 
@@ -162,7 +169,12 @@ class FeedbackScreen(Screen):
     def _transcript(self) -> Text:
         from coach.report import highlighted_transcript
 
-        return highlighted_transcript(self.analysis)
+        text = highlighted_transcript(self.analysis)
+        if self.analysis.voice is None:
+            return text
+        from coach.ui.widgets.voice_strip import mark_moments
+
+        return mark_moments(text, self.analysis.transcript, self.analysis.words, self.analysis.voice)
 
     def action_retry(self) -> None:
         """The same question again, at once: the way people practise one answer until it is right."""
