@@ -11,6 +11,7 @@ import sys
 import tarfile
 import threading
 import time
+import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,11 +103,16 @@ def test_migrates_forward_from_every_earlier_version(settings, typed_analysis, v
             if version >= 2:
                 row.update(schema.metric_values(Metrics.from_analysis(blob)), target_s=90.0,
                            story="Fraud model" if audio is None else None)
+            if version >= 3:  # from version 3 on, coach gives every row its uid as it is written
+                row["uid"] = uuid.uuid4().hex
             conn.execute(f"INSERT INTO attempts ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                          list(row.values()))
         conn.execute("INSERT INTO attempts (created_at, question_text, kind, audio_path, analysis_error) VALUES "
                      "('2026-01-06T10:00:00+00:00', 'Q?', 'behavioral', 'recordings/b.wav', 'No speech was heard.')")
         conn.execute("INSERT INTO sessions (started_at, mode) VALUES ('2026-01-05T09:59:00+00:00', 'practice')")
+        if version >= 3:
+            for table in ("attempts", "sessions"):
+                conn.execute(f"UPDATE {table} SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL")
     conn.close()
 
     with History(settings) as history:

@@ -6,6 +6,7 @@ Works for spoken answers (word times known) and typed ones (timing fields are No
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -17,10 +18,12 @@ from coach.analysis.pace import ACCEPTABLE_WPM
 from coach.analysis.relevance import Relevance
 from coach.analysis.think_aloud import ThinkAloudRubric, rubric
 
-Kind = Literal["behavioral", "think_aloud"]
+Kind = Literal["behavioral", "think_aloud", "follow_up"]
 #: Used to estimate speaking time for typed answers (middle of the 130-160 ideal range).
 DEFAULT_WPM = 150.0
-DEFAULT_TARGET_S = {"behavioral": 90.0, "think_aloud": 180.0}
+#: A follow-up ("What was the outcome?") wants a short, direct answer of about 20-60 s, not a
+#: second full story.
+DEFAULT_TARGET_S = {"behavioral": 90.0, "think_aloud": 180.0, "follow_up": 40.0}
 #: No score of an answer to another question goes above this.
 OFF_TOPIC_CAP = 40
 
@@ -31,6 +34,19 @@ class Length:
     duration_s: float
     verdict: str  # "short" | "on_target" | "long"
     estimated: bool = False
+    #: The on-target range: a third either side of the target, or 20-60 s for a follow-up.
+    low_s: float | None = None
+    high_s: float | None = None
+
+
+@dataclass
+class FollowUpCheck:
+    """Whether a follow-up's answer gives what the follow-up asked for."""
+
+    asked: str
+    #: True or False, or None when the follow-up is not one coach knows how to check.
+    answered: bool | None
+    reason: str
 
 
 @dataclass
@@ -51,6 +67,7 @@ class Coaching:
     word_count: int
     sentence_count: int
     relevance: Relevance | None = None
+    follow_up_check: FollowUpCheck | None = None
 
     def to_json(self) -> dict[str, Any]:
         def phrase(p: Phrase, with_source: bool) -> dict[str, Any]:
@@ -67,7 +84,8 @@ class Coaching:
             "star": self.star,
             "think_aloud": asdict(self.think_aloud) if self.think_aloud else None,
             "length": {"target_s": self.length.target_s, "duration_s": round(self.length.duration_s, 1),
-                       "verdict": self.length.verdict, "estimated": self.length.estimated},
+                       "verdict": self.length.verdict, "estimated": self.length.estimated,
+                       "low_s": self.length.low_s, "high_s": self.length.high_s},
             "conciseness": {"words": self.word_count, "sentences": self.sentence_count,
                             "words_per_sentence": round(self.word_count / max(1, self.sentence_count), 1),
                             "repeated_phrases": self.repeated_phrases, "tangents": self.tangents},
@@ -76,15 +94,24 @@ class Coaching:
             "scores": self.scores,
             "follow_up": self.follow_up,
             "relevance": self.relevance.to_json() if self.relevance else None,
+            "follow_up_check": asdict(self.follow_up_check) if self.follow_up_check else None,
         }
 
 
-def length_verdict(duration_s: float, target_s: float) -> str:
-    """Within a third of the target either way is on target: 90 s gives 60-120 s, the consensus
-    range for behavioral answers."""
-    if duration_s < target_s * 2 / 3:
+def length_bounds(target_s: float, kind: str = "behavioral") -> tuple[float, float]:
+    """The on-target range. Within a third of the target either way: 90 s gives 60-120 s, the
+    consensus range for behavioral answers. A follow-up's range is wider around its shorter
+    target: 40 s gives 20-60 s (a direct answer can be one sentence)."""
+    if kind == "follow_up":
+        return target_s / 2, target_s * 3 / 2
+    return target_s * 2 / 3, target_s * 4 / 3
+
+
+def length_verdict(duration_s: float, target_s: float, kind: str = "behavioral") -> str:
+    low, high = length_bounds(target_s, kind)
+    if duration_s < low:
         return "short"
-    if duration_s > target_s * 4 / 3:
+    if duration_s > high:
         return "long"
     return "on_target"
 
@@ -125,7 +152,8 @@ def coach_answer(
     estimated = duration_s is None
     spoken_s = duration_s if duration_s is not None else 60.0 * word_count / DEFAULT_WPM
     target = target_s or DEFAULT_TARGET_S[kind]
-    length = Length(target, spoken_s, length_verdict(spoken_s, target), estimated)
+    low_s, high_s = length_bounds(target, kind)
+    length = Length(target, spoken_s, length_verdict(spoken_s, target, kind), estimated, low_s, high_s)
     minutes = spoken_s / 60.0
     filler_rate = {
         "per_100_words": round(100.0 * len(fillers) / word_count, 2) if word_count else 0.0,
@@ -146,8 +174,20 @@ def coach_answer(
     tips, strength, follow_up = _advice(kind, star, think, fillers, filler_rate, hedges, length, repeats,
                                         tangents, scores, follow_ups or [], word_count, pace_wpm,
                                         voice)
+    check = None
+    if kind == "follow_up":
+        check = check_follow_up(question or "", doc, labelled, concepts or [])
+        if check is not None and check.answered is not None:
+            scores["answered"] = 100 if check.answered else 30
+            if check.answered:
+                strength = f"You answered the follow-up directly: {check.reason}."
+            else:
+                tips = [f"The follow-up asked \"{_short(check.asked, 80)}\", but {check.reason}: answer that "
+                        "in your first sentence, then stop.", *tips[:2]]
+        # One follow-up is a turn; the conversation goes back to the next question after it.
+        follow_up = None
     relevance = None
-    if question:
+    if question and kind != "follow_up":  # the bank's questions are no yardstick for a follow-up
         from coach.analysis.relevance import judge
 
         relevance = judge(doc, question, kind)
@@ -163,8 +203,65 @@ def coach_answer(
         kind=kind, fillers=fillers, filler_rate=filler_rate, hedges=hedges, star=star, think_aloud=think,
         length=length, repeated_phrases=repeated, tangents=tangents, tips=tips, strength=strength,
         scores=scores, follow_up=follow_up, word_count=word_count, sentence_count=len(labelled),
-        relevance=relevance,
+        relevance=relevance, follow_up_check=check,
     )
+
+
+#: What a follow-up asks for, by its words, and how an answer is seen to give it.
+_ASKS = (
+    ("outcome", re.compile(r"\b(outcome|how did it (end|go|turn out)|what happened (next|in the end|after)|result)",
+                           re.I)),
+    ("measure", re.compile(r"\b(measure|impact|how much|how many|numbers?|quantif)", re.I)),
+    ("personal", re.compile(r"\b(personally|you yourself|your (own )?(role|part|contribution)|what did you do)",
+                            re.I)),
+    ("context", re.compile(r"\b(context|at stake|background|where was this)", re.I)),
+    ("differently", re.compile(r"\b(differently|learn(ed|t)?|next time)\b", re.I)),
+    ("tradeoffs", re.compile(r"\btrade-?offs?\b", re.I)),
+    ("handle", re.compile(r"\bhow would you (handle|deal with|approach|address) (?P<topic>.+?)\??$", re.I)),
+)
+
+
+def check_follow_up(asked: str, doc, labelled, concepts: list[str]) -> FollowUpCheck | None:
+    """Whether the answer gives what the follow-up asked: an outcome, a number, the speaker's own
+    actions, context, a lesson, a trade-off, or the topic it names. The follow-ups coach asks
+    are these; any other follow-up is not judged (``answered`` None) rather than guessed at."""
+    if not asked.strip():
+        return None
+    labels = [label for _, label in labelled]
+    for what, pattern in _ASKS:
+        match = pattern.search(asked.strip())
+        if match is None:
+            continue
+        if what == "outcome":
+            ok = "result" in labels
+            return FollowUpCheck(asked, ok, "you said how it ended" if ok else "no sentence says how it ended")
+        if what == "measure":
+            ok = any(star_module.has_quantity(span) for span, _ in labelled)
+            return FollowUpCheck(asked, ok, "you gave a number" if ok else "the answer has no number or measure")
+        if what == "personal":
+            # Every sentence of a follow-up's answer is read for who acts: a one-sentence answer
+            # is not labelled as a story's action part.
+            owner, i_count, _ = star_module.ownership([(span, "action") for span, _ in labelled])
+            ok = owner in {"i", "mixed"} and i_count > 0
+            return FollowUpCheck(asked, ok, "you said what you did yourself" if ok else
+                                 "it never says what you did yourself (\"I ...\")")
+        if what == "context":
+            ok = any(label in {"situation", "task"} for label in labels)
+            return FollowUpCheck(asked, ok, "you set the scene" if ok else "it gives no context")
+        if what == "differently":
+            ok = any(star_module.is_lesson(span.text) or any(t.lower_ in {"would", "'d", "next"} for t in span)
+                     for span, _ in labelled)
+            return FollowUpCheck(asked, ok, "you said what you would change" if ok else
+                                 "it never says what you would do differently")
+        if what == "tradeoffs":
+            ok = rubric(doc, [], None).tradeoffs_discussed
+            return FollowUpCheck(asked, ok, "you named both sides of a trade-off" if ok else
+                                 "no trade-off is weighed, both sides named")
+        topic = match.group("topic").strip()
+        named = [c for c in concepts if c.lower() in topic.lower()] or [topic]
+        ok = bool(rubric(doc, named, None).concepts_covered)
+        return FollowUpCheck(asked, ok, f"you addressed {named[0]}" if ok else f"the answer does not address {named[0]}")
+    return FollowUpCheck(asked, None, "this follow-up is not one coach checks")
 
 
 def _timed(phrase: Phrase, text: TimedText) -> Phrase:
@@ -385,14 +482,17 @@ def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, rep
     about = "about " if length.estimated else ""
     off_by = abs(length.duration_s - length.target_s) / length.target_s - 1 / 3  # past the on-target band
     if length.verdict == "long":
-        advice = ("keep the background short and stop after the result." if kind == "behavioral" else
-                  "reach a recommendation sooner, and leave the detail for the interviewer's questions.")
+        advice = {"behavioral": "keep the background short and stop after the result.",
+                  "think_aloud": "reach a recommendation sooner, and leave the detail for the interviewer's "
+                                 "questions.",
+                  "follow_up": "a follow-up wants the one thing asked; give it and stop."}[kind]
         candidates.append((_beyond(64, off_by, 2 / 3), f"At {about}{_fmt_s(length.duration_s)} the answer ran past "
                            f"the {_fmt_s(length.target_s)} target: {advice}"))
     elif length.verdict == "short":
-        advice = ("add detail on what you did and what came of it." if kind == "behavioral" else
-                  "think aloud through more of it: the options you weighed, their trade-offs, and how you "
-                  "would check the result.")
+        advice = {"behavioral": "add detail on what you did and what came of it.",
+                  "think_aloud": "think aloud through more of it: the options you weighed, their trade-offs, "
+                                 "and how you would check the result.",
+                  "follow_up": "add the detail behind it, an example or a number."}[kind]
         candidates.append((_beyond(64, off_by, 2 / 3), f"At {about}{_fmt_s(length.duration_s)} the answer was short "
                            f"of the {_fmt_s(length.target_s)} target: {advice}"))
     if repeats:

@@ -87,18 +87,20 @@ def export_history(history: History, archive: Path, *, exclusive: bool = False) 
     session_uids = {row[0]: row[1] for row in sessions}
     rows = history.db.read(lambda c: c.execute(
         "SELECT id, uid, session_id, created_at, question_id, question_text, kind, target_s, audio_path, transcript, "
-        "analysis_json, model, analysis_error, story, highlights_json "
+        "analysis_json, model, analysis_error, story, highlights_json, parent_id "
         "FROM attempts ORDER BY created_at, id").fetchall())
+    attempt_uids = {row[0]: row[1] for row in rows}
     attempts: list[dict[str, Any]] = []
     audio: list[tuple[str, Path]] = []
     missing: list[int] = []
     for (attempt_id, uid, session_id, created_at, question_id, question_text, kind_, target_s, stored_audio,
-         transcript, analysis_json, model, error, story, highlights_json) in rows:
+         transcript, analysis_json, model, error, story, highlights_json, parent_id) in rows:
         entry: dict[str, Any] = {
             "uid": uid, "session_uid": session_uids.get(session_id), "created_at": created_at,
             "question_id": question_id, "question_text": question_text, "kind": kind_, "target_s": target_s,
             "transcript": transcript, "analysis": _loads(analysis_json), "analysis_error": error, "model": model,
             "story": story, "highlights": _loads(highlights_json), "audio": None, "audio_name": None,
+            "parent_uid": attempt_uids.get(parent_id),
         }
         path = history.resolve_audio(stored_audio)
         if path is not None:
@@ -352,10 +354,12 @@ def _schema() -> Any:
     class AttemptEntry(_Entry):
         uid: UidStr
         session_uid: UidStr | None = None
+        #: The attempt a follow-up is a turn of (archives made before follow-up turns have none).
+        parent_uid: UidStr | None = None
         created_at: text(64) | None = None
         question_id: text(200) | None = None
         question_text: text(20_000) | None = None
-        kind: Literal["behavioral", "think_aloud"] | None = None
+        kind: Literal["behavioral", "think_aloud", "follow_up"] | None = None
         target_s: Annotated[float, Field(gt=0, le=86_400, allow_inf_nan=False)] | None = None
         transcript: text(2_000_000) | None = None
         analysis: dict[str, Any] | None = None
@@ -497,6 +501,13 @@ def _import(history: History, reader: _Reader, sessions: list[dict[str, Any]],
                 cursor = conn.execute(f"INSERT OR IGNORE INTO attempts ({columns}) VALUES ({marks})",
                                       list(row.values()))
                 added += cursor.rowcount
+            # Turns are linked once every attempt is in: a parent may be in the archive or already here.
+            ids = {uid: attempt_id for attempt_id, uid in conn.execute("SELECT id, uid FROM attempts")}
+            for entry in new_attempts:
+                parent = ids.get(entry.get("parent_uid"))
+                if parent is not None and parent != ids.get(entry["uid"]):
+                    conn.execute("UPDATE attempts SET parent_id = ? WHERE uid = ? AND parent_id IS NULL",
+                                 (parent, entry["uid"]))
             return sessions_added, added
 
         sessions_added, added = history.db.write(write)

@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 
 _SUMMARY_COLUMNS = ("id, uid, session_id, created_at, question_id, question_text, kind, target_s, audio_path, model, "
                     "story, analysis_error, analysis_json IS NOT NULL AS analysed, scores_json, "
-                    + ", ".join(METRIC_COLUMNS))
+                    + ", ".join(METRIC_COLUMNS) + ", parent_id")
 _FULL_COLUMNS = _SUMMARY_COLUMNS + ", transcript, analysis_json, highlights_json"
+#: An attempt at its question, not a follow-up answered under it.
+_NOT_A_TURN = "(parent_id IS NULL AND kind != 'follow_up')"
 
 
 def history_path(settings: Settings) -> Path:
@@ -185,6 +187,7 @@ class History:
         session_id: int | None = None,
         created_at: datetime | None = None,
         uid: str | None = None,
+        parent_id: int | None = None,
     ) -> int:
         """Store one attempt and return its id. An attempt is kept even when its analysis failed.
 
@@ -199,6 +202,8 @@ class History:
             created_at: when the answer was given (default now).
             uid: the attempt's stable id (default a new one); :func:`save_analysis` names the
                 recording after it.
+            parent_id: for a follow-up, the attempt it follows up: it is stored as a turn of
+                that answer, not as another attempt at the parent's question.
         """
         data = analysis.to_json() if analysis is not None else None
         if analysis is not None:
@@ -225,6 +230,7 @@ class History:
             "analysis_error": error if analysis is None else None,
             "story": story,
             "highlights_json": _dumps(_highlights(analysis)) if analysis is not None else None,
+            "parent_id": int(parent_id) if parent_id is not None else None,
             **metric_values(Metrics.from_analysis(data)),
         }
         return self.db.write(lambda c: _insert(c, "attempts", row))
@@ -278,7 +284,8 @@ class History:
         Args:
             since, until: only attempts given from ``since`` (inclusive) up to ``until`` (exclusive).
             limit: at most this many.
-            question_key: only attempts at this question (a bank id, or the question's text).
+            question_key: only attempts at this question (a bank id, or the question's text);
+                follow-ups asked under it are turns of those attempts, not attempts at it.
             newest_first: order by time, newest first (else oldest first).
         """
         where, params = [], []
@@ -290,6 +297,7 @@ class History:
             params.append(to_db_time(until))
         if question_key is not None:
             where.append("(question_id = ? OR (question_id IS NULL AND trim(question_text) = ?))")
+            where.append(_NOT_A_TURN)
             params += [question_key, question_key]
         sql = f"SELECT {_SUMMARY_COLUMNS} FROM attempts"
         if where:
@@ -299,6 +307,13 @@ class History:
             sql += " LIMIT ?"
             params.append(int(limit))
         rows = self.db.read(lambda c: c.execute(sql, params).fetchall())
+        return [self._summary(row) for row in rows]
+
+    def turns(self, attempt_id: int) -> list[AttemptSummary]:
+        """The follow-ups answered after an attempt, in the order they were given."""
+        rows = self.db.read(lambda c: c.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM attempts WHERE parent_id = ? ORDER BY created_at, id",
+            (attempt_id,)).fetchall())
         return [self._summary(row) for row in rows]
 
     def count(self) -> int:
@@ -371,6 +386,18 @@ class History:
         """The question as the analysis needs it; a bank question also brings its concepts and follow-ups."""
         from coach.analysis.answer import QuestionContext
 
+        if attempt.kind == "follow_up":  # judged as the follow-up it was, not as the bank question
+            concepts: tuple[str, ...] = ()
+            if attempt.question_id:
+                from coach.questions.bank import find_question, load_questions
+
+                try:
+                    concepts = find_question(load_questions(self.settings.data_dir / "questions"),
+                                             attempt.question_id).concepts
+                except CoachError:
+                    pass  # a question since removed from the bank: the follow-up's own text still stands
+            return QuestionContext(text=attempt.question_text, kind="follow_up", target_s=attempt.target_s,
+                                   concepts=concepts, question_id=attempt.question_id)
         if attempt.question_id:
             from coach.questions.bank import find_question, load_questions
 
@@ -395,12 +422,14 @@ class History:
         (attempt_id, uid, session_id, created_at, question_id, question_text, kind, target_s, audio_path, model,
          story, error, analysed, scores_json) = values[:14]
         metric_row = dict(zip(METRIC_COLUMNS, values[14:14 + len(METRIC_COLUMNS)]))
+        parent_id = values[14 + len(METRIC_COLUMNS)]
         return {
             "id": attempt_id, "uid": uid, "session_id": session_id, "created_at": stored_time(created_at),
             "question_id": question_id, "question_text": question_text, "kind": kind, "target_s": target_s,
             "audio_path": self.resolve_audio(audio_path), "model": model, "story": story,
             "analysis_error": error, "analysed": bool(analysed), "metrics": _metrics(metric_row),
             "scores": json.loads(scores_json) if scores_json else {},
+            "parent_id": parent_id,
         }
 
     def _full(self, row: tuple) -> Attempt:

@@ -144,6 +144,13 @@ class AttemptSummary:
     analysed: bool
     metrics: Metrics
     scores: dict[str, int] = field(default_factory=dict)
+    #: The attempt this one follows up (a follow-up is a turn of that answer), if any.
+    parent_id: int | None = None
+
+    @property
+    def is_follow_up(self) -> bool:
+        """A turn of another answer: not an attempt at the question it was asked under."""
+        return self.parent_id is not None or self.kind == "follow_up"
 
     @property
     def question_key(self) -> str:

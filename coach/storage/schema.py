@@ -15,6 +15,9 @@ Versions:
    an index for per-question lookups.
 3. A stable ``uid`` for sessions and attempts (back-filled), so that importing an export twice
    does not duplicate anything.
+4. ``parent_id``: a follow-up is stored as a turn of the attempt it follows up, not as another
+   attempt at the parent's question. Follow-ups stored before (under the parent's question id,
+   with the follow-up's text) are linked to their parent where that is unambiguous.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from coach.storage.models import Metrics
 
@@ -115,7 +119,44 @@ def _v3(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE UNIQUE INDEX {table}_uid ON {table}(uid)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+#: Older releases stored a follow-up right after its parent, under the parent's question id with
+#: the follow-up's own text; further apart than this, two attempts are not one conversation.
+FOLLOW_UP_WINDOW_S = 15 * 60
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    # SET NULL: a follow-up whose parent is deleted stays in the history as an answer of its own.
+    conn.execute("ALTER TABLE attempts ADD COLUMN parent_id INTEGER REFERENCES attempts(id) ON DELETE SET NULL")
+    conn.execute("CREATE INDEX attempts_parent ON attempts(parent_id)")
+    # An attempt is taken for a follow-up of the attempt just before it when both carry the same
+    # bank question id but a different text (a retry repeats the text; a follow-up replaced it),
+    # within the window; a follow-up of a follow-up is a turn of the same first answer.
+    rows = conn.execute("SELECT id, created_at, question_id, trim(coalesce(question_text, '')) FROM attempts "
+                        "ORDER BY created_at, id").fetchall()
+    text_of = {row[0]: row[3] for row in rows}
+    root_of: dict[int, int] = {}
+    for before, after in zip(rows, rows[1:]):
+        parent_id, parent_time, parent_question, _ = before
+        attempt_id, attempt_time, question_id, text = after
+        root = root_of.get(parent_id, parent_id)
+        if not question_id or question_id != parent_question or not text or text == text_of[root]:
+            continue
+        try:
+            gap = (_parse(attempt_time) - _parse(parent_time)).total_seconds()
+        except ValueError:
+            continue
+        if 0 <= gap <= FOLLOW_UP_WINDOW_S:
+            root_of[attempt_id] = root
+    for attempt_id, root in root_of.items():
+        conn.execute("UPDATE attempts SET parent_id = ? WHERE id = ?", (root, attempt_id))
+
+
+def _parse(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -245,10 +245,12 @@ def _distance(spec: MetricSpec, value: float | None) -> float:
 
 
 def question_progress(attempts: Sequence[AttemptSummary]) -> list[QuestionProgress]:
-    """Per question (bank id or text): attempts, first/best/latest overall score, most practised first."""
+    """Per question (bank id or text): attempts, first/best/latest overall score, most practised first.
+    A follow-up is a turn of the answer it followed, not an attempt at that question."""
     groups: dict[str, list[AttemptSummary]] = defaultdict(list)
     for attempt in attempts:
-        groups[attempt.question_key].append(attempt)
+        if not attempt.is_follow_up:
+            groups[attempt.question_key].append(attempt)
     out = []
     for key, group in groups.items():
         group.sort(key=lambda a: (a.created_at, a.id))

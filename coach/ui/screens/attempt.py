@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
-from coach.storage.models import Attempt
+from coach.storage.models import Attempt, AttemptSummary
 from coach.ui.widgets.title_bar import TitleBar
 
 
@@ -68,6 +68,25 @@ def _rubric(rubric: dict) -> Text:
     return lines
 
 
+def _turns(turns: list[AttemptSummary]) -> Text:
+    """One line per follow-up turn: what was asked, how long, whether it was answered."""
+    lines = Text()
+    for n, turn in enumerate(turns, 1):
+        lines.append(f"{n}. ")
+        lines.append(f"\"{turn.question_label}\"", "italic")
+        m = turn.metrics
+        if m.duration_s is not None:
+            lines.append(f" · {m.duration_s:.0f} s")
+        answered = turn.scores.get("answered")
+        if answered is not None:
+            lines.append(" · answered" if answered >= 50 else " · not answered", "green" if answered >= 50 else "red")
+        if turn.analysis_error:
+            lines.append(" · not analysed", "red")
+        lines.append(f" (attempt {turn.id})\n", "dim")
+    lines.rstrip()
+    return lines
+
+
 class AttemptScreen(Screen):
     """An attempt from the history, read in a worker; ``p`` replays its recording."""
 
@@ -79,11 +98,15 @@ class AttemptScreen(Screen):
     ]
 
     class Loaded(Message):
-        """The attempt was read from the history."""
+        """The attempt was read from the history, with its follow-up turns and, for a turn, the
+        attempt it follows up."""
 
-        def __init__(self, attempt: Attempt) -> None:
+        def __init__(self, attempt: Attempt, turns: list[AttemptSummary] | None = None,
+                     parent: Attempt | None = None) -> None:
             super().__init__()
             self.attempt = attempt
+            self.turns = turns or []
+            self.parent = parent
 
     class LoadFailed(Message):
         """The attempt could not be read; ``error`` says why."""
@@ -122,7 +145,14 @@ class AttemptScreen(Screen):
 
         try:
             with History(self.app.settings) as history:
-                self.post_message(self.Loaded(history.attempt(self.attempt_id)))
+                attempt = history.attempt(self.attempt_id)
+                parent = None
+                if attempt.parent_id is not None:
+                    try:
+                        parent = history.attempt(attempt.parent_id)
+                    except CoachError:
+                        parent = None
+                self.post_message(self.Loaded(attempt, history.turns(self.attempt_id), parent))
         except CoachError as exc:
             self.post_message(self.LoadFailed(str(exc)))
 
@@ -152,7 +182,9 @@ class AttemptScreen(Screen):
             meta.append(f"model {attempt.model}")
         if attempt.story:
             meta.append(f"story: {attempt.story}")
-        self.query_one("#attempt-meta", Static).update(" · ".join(meta))
+        if message.parent is not None:
+            meta.append(f"follow-up to attempt {message.parent.id} (\"{message.parent.question_label}\")")
+        self.query_one("#attempt-meta", Static).update(Text(" · ".join(meta)))
 
         notices = []
         if attempt.analysis_error:
@@ -184,6 +216,11 @@ class AttemptScreen(Screen):
             anchor = self.query_one("#attempt-tips-label")
             scroll.mount(Label("Reasoning out loud", classes="section"), before=anchor)
             scroll.mount(Static(_rubric(rubric), id="attempt-rubric"), before=anchor)
+        if message.turns:
+            scroll = self.query_one("#attempt", VerticalScroll)
+            anchor = self.query_one("#attempt-tips-label")
+            scroll.mount(Label("Follow-ups answered after it", classes="section"), before=anchor)
+            scroll.mount(Static(_turns(message.turns), id="attempt-turns"), before=anchor)
         star = analysis.get("star")
         if star and star.get("sentences"):
             from coach.ui.widgets.star_timeline import StarTimeline
