@@ -249,3 +249,17 @@ async def test_feedback_screen_shows_the_strip_and_marks_the_moments(transcriber
         faded = analysis.voice.trailing_off[0]
         styled = [transcript.plain[s.start:s.end] for s in transcript.spans if "orange1" in str(s.style)]
         assert styled and all(piece in faded.text for piece in styled)
+
+
+def test_the_live_cue_hears_a_quiet_utterance_and_not_a_normal_one():
+    clean = speech.speak((0.3, STATEMENTS[1], 0.3)).astype(np.float32)
+    far = clean * 10 ** (-30 / 20)  # a microphone several times further away
+
+    def parts(x):
+        return [prosody.track(x, speech_regions(x))]
+
+    level = prosody.speech_level(parts(clean)[0])
+    assert level > prosody.QUIET_DBFS
+    assert prosody.quiet_lately(parts(far)) is (level - 30 < prosody.QUIET_DBFS) is True
+    assert prosody.quiet_lately(parts(clean)) is False
+    assert prosody.quiet_lately([]) is False  # nothing said yet: no cue

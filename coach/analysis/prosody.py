@@ -311,12 +311,10 @@ def measure_voice(frames: VoiceFrames, words: Sequence[Word]) -> Voice:
                        "trusted; turn the input gain down")
     else:
         speech_db = frames.dbfs[frames.dbfs > -100]
-        if len(speech_db) < 10:
+        level = speech_level(frames)
+        if level is None:
             reasons.append("too little speech to measure its level")
         else:
-            # Level of speech, not of the gaps: the louder half of frames, as in _level.
-            loud = speech_db[speech_db >= np.median(speech_db)]
-            level = float(np.median(loud))
             p10, p90 = np.percentile(speech_db, [10, 90])
             voice.loudness = {"median_dbfs": _round(level, 1), "spread_db": _round(p90 - p10, 1),
                               "too_quiet": level < QUIET_DBFS}
@@ -391,3 +389,25 @@ def _strip(times: np.ndarray, f0: np.ndarray, db: np.ndarray, median: float | No
     return [(round(float(times[i]), 2),
              round(float(_semitones(np.array([f0[i]]), median)[0]), 1) if median and f0[i] > 0 else None,
              round(float(db[i]), 1)) for i in idx]
+
+
+def speech_level(frames: VoiceFrames) -> float | None:
+    """The level of the speech in ``frames`` (dBFS): the median of the louder half of its
+    frames, so the gaps between words do not count as quietness."""
+    db = frames.dbfs[frames.dbfs > -100]
+    if len(db) < 10:
+        return None
+    return float(np.median(db[db >= np.median(db)]))
+
+
+def quiet_lately(parts: Sequence[VoiceFrames], min_speech_s: float = 2.0) -> bool:
+    """Whether the last utterances tracked while recording (at least ``min_speech_s`` of speech)
+    were too quiet: the live cue that says so before a whole answer is lost to a far microphone.
+    Only speech counts (the tracked utterances), never the pauses between them."""
+    recent: list[VoiceFrames] = []
+    for part in reversed(parts):
+        recent.append(part)
+        if sum(len(p.times) for p in recent) * STEP_S >= min_speech_s:
+            level = speech_level(VoiceFrames.join(recent))
+            return level is not None and level < QUIET_DBFS
+    return False

@@ -250,6 +250,10 @@ class PracticeScreen(Screen):
             return "[b red]time[/]"
         if elapsed > target:
             return "[b yellow]wrap up[/]"
+        from coach.analysis.prosody import quiet_lately
+
+        if self.recording is not None and quiet_lately(self.recording.live.voice_parts):
+            return "[b yellow]louder[/]"  # a far microphone: said before the whole answer is lost
         words = sum(len(t.split()) for t in self._heard)
         if elapsed > 20 and words / elapsed * 60 > 185:
             return "[b yellow]pace[/]"
