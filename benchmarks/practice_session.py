@@ -6,8 +6,13 @@
    the time from the stop key to the full analysis, and the batch baseline (transcribing the
    whole recording after the stop).
 3. Memory: resident memory of the app (Pilot, headless) through ten answers in a row.
+4. First audio: from choosing a question on the home screen (Pilot, enter) to its first audible
+   sample on the virtual speaker (the speaker's monitor, read 10 ms at a time), with the voice
+   made ahead (the app prepares the highlighted question) and without (voice loaded, nothing
+   made ahead: how the app asked before), interleaved, medians. The user looks at the
+   highlighted question for --dwell seconds before choosing it, in both arms.
 
-    .venv/bin/python benchmarks/practice_session.py [--answers 10]
+    .venv/bin/python benchmarks/practice_session.py [--answers 10] [--only first-audio --rounds 6]
 """
 
 from __future__ import annotations
@@ -130,10 +135,105 @@ async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, f
     return readings
 
 
+class SpeakerWatch:
+    """The virtual speaker's monitor, read as it plays: when did the first audible sample arrive?"""
+
+    RATE = 16000
+    CHUNK = 160  # 10 ms
+    THRESHOLD = 0.003  # about -50 dBFS: the null sink is digital silence between questions
+
+    def __init__(self) -> None:
+        import threading
+
+        self._proc = subprocess.Popen(["parec", f"--device={virtual_audio.SPEAKER_MONITOR}", "--raw",
+                                       "--format=s16le", f"--rate={self.RATE}", "--channels=1",
+                                       "--latency-msec=10"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._armed = False
+        self.heard_at: float | None = None
+        self._last_sound = time.perf_counter()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        import numpy as np
+
+        size = self.CHUNK * 2
+        while True:
+            data = self._proc.stdout.read(size)
+            if not data:
+                return
+            now = time.perf_counter()
+            if np.max(np.abs(np.frombuffer(data, np.int16))) / 32768 > self.THRESHOLD:
+                self._last_sound = now
+                if self._armed and self.heard_at is None:
+                    self.heard_at = now
+
+    def arm(self) -> None:
+        self.heard_at = None
+        self._armed = True
+
+    def quiet_for(self) -> float:
+        return time.perf_counter() - self._last_sound
+
+    def close(self) -> None:
+        self._proc.terminate()
+        self._proc.wait(timeout=10)
+
+
+async def first_audio(rounds: int, dwell_s: float) -> dict[str, list[float]]:
+    from coach.settings import load_settings
+    from coach.speech import voice
+    from coach.ui.app import make_app
+    from coach.ui.screens.home import HomeScreen
+    from coach.ui.screens.practice import PracticeScreen
+
+    app = make_app(load_settings(), speak=True)
+    times: dict[str, list[float]] = {"prepared": [], "cold": []}
+    watch = SpeakerWatch()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            async def wait(condition, timeout=120.0):
+                deadline = time.monotonic() + timeout
+                while not condition():
+                    if time.monotonic() > deadline:
+                        raise SystemExit(f"stuck on {type(app.screen).__name__}")
+                    await pilot.pause(0.01)
+
+            await wait(lambda: app.model_state == "ready" and app._voice_loaded)
+            home = app.screen
+            options = home.query_one("#questions")
+            for n in range(rounds):
+                for arm in ("prepared", "cold") if n % 2 == 0 else ("cold", "prepared"):
+                    voice.forget_prepared()
+                    app.voice_ahead = arm == "prepared"
+                    # A question not asked before in this run, so nothing is left over from it.
+                    # (not the first: it was highlighted, and made ahead, as the app started)
+                    options.highlighted = (1 + 2 * n + (arm == "cold")) % len(home.shown)
+                    await pilot.pause(dwell_s)
+                    await wait(lambda: watch.quiet_for() > 0.5)
+                    ready = voice.is_prepared(home.shown[options.highlighted].text, app.settings.voice)
+                    watch.arm()
+                    chosen = time.perf_counter()
+                    await pilot.press("enter")
+                    await wait(lambda: watch.heard_at is not None, timeout=60)
+                    times[arm].append(watch.heard_at - chosen)
+                    print(f"  round {n + 1} {arm:8s} first audio {times[arm][-1]:.3f} s"
+                          f"{' (made ahead before choosing)' if ready else ''}", flush=True)
+                    await wait(lambda: isinstance(app.screen, PracticeScreen))
+                    await pilot.press("escape")
+                    await wait(lambda: isinstance(app.screen, HomeScreen))
+    finally:
+        watch.close()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--answers", type=int, default=10)
-    parser.add_argument("--only", choices=["launch", "latency", "memory"], help="run one measurement")
+    parser.add_argument("--only", choices=["launch", "latency", "memory", "first-audio"], help="run one measurement")
+    parser.add_argument("--rounds", type=int, default=6, help="first audio: questions chosen per arm")
+    parser.add_argument("--dwell", type=float, default=3.0,
+                        help="first audio: seconds the user looks at the question before choosing it")
     args = parser.parse_args()
     # A private sound server, stopped when the benchmark ends (also on Ctrl-C or a kill), started
     # before sounddevice is imported anywhere; this process records through it too.
@@ -158,6 +258,15 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> None:
             latency, batch, duration = stop_to_feedback(answer)
             print(f"{duration:.0f} s answer: stop to full analysis {latency:.2f} s "
                   f"(batch transcription after the stop would take {batch:.2f} s)")
+        if args.only in (None, "first-audio"):
+            import statistics
+
+            print(f"first audio after choosing a question ({args.rounds} per arm, interleaved, "
+                  f"{args.dwell:.1f} s on the question before choosing it):")
+            times = asyncio.run(first_audio(args.rounds, args.dwell))
+            print(f"  load average {os.getloadavg()[0]:.1f} at the end (2 cores shared with other work)")
+            for arm, label in (("prepared", "made ahead (now)"), ("cold", "not made ahead (before)")):
+                print(f"  {label:24s} median {statistics.median(times[arm]):.3f} s, max {max(times[arm]):.3f} s")
         if args.only not in (None, "memory"):
             return
         clips = [evaldata.EVAL / "audio" / f"{c}.wav" for c in ("mfa_cold_spont", "mfa_acoustic_spont",

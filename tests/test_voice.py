@@ -196,3 +196,40 @@ def test_what_was_spoken_is_kept_for_saying_again(sound_server):
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True"]
+
+
+async def test_the_app_makes_ahead_the_highlighted_question_and_the_next_one():
+    from dataclasses import replace
+
+    from coach.settings import load_settings
+    from coach.speech import voice
+    from coach.ui.app import make_app
+    from coach.ui.screens.practice import PracticeScreen
+
+    settings = load_settings()
+    # No microphone and no speaker: the question "is read" (the speaker is missing) and the
+    # screen then waits for a typed answer, while the voice is made ahead all the same.
+    settings = replace(settings, voice=replace(settings.voice, mute=False, rate=173),
+                       audio=replace(settings.audio, input_device="no-such-microphone", output_device="no-such-speaker"))
+    app = make_app(settings)
+
+    async def wait_for(condition, timeout: float = 180.0) -> None:
+        for _ in range(int(timeout / 0.05)):
+            if condition():
+                return
+            await pilot.pause(0.05)
+        raise AssertionError("the voice was not made ahead in time")
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        home = app.screen
+        await wait_for(lambda: voice.is_prepared(home.shown[0].text, settings.voice))
+        home.query_one("#questions").highlighted = 2
+        await wait_for(lambda: voice.is_prepared(home.shown[2].text, settings.voice))
+        assert not voice.is_prepared(home.shown[1].text, settings.voice)
+        chosen = home.shown[2]
+        await pilot.press("enter")
+        await wait_for(lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
+        upcoming = app.upcoming_question(chosen)
+        assert upcoming.kind == chosen.kind and upcoming.id != chosen.id
+        await wait_for(lambda: voice.is_prepared(upcoming.text, settings.voice))
+        assert app.next_question(chosen) is upcoming

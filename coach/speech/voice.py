@@ -183,9 +183,12 @@ def load(settings: VoiceSettings) -> Engine | None:
     """Load the voice ahead of its first use (the app does it with the other models); None when
     nothing can speak, which the first question then says."""
     try:
-        return engine_for(settings)
+        engine = engine_for(settings)
     except Exception:  # a voice that cannot load is said when a question is asked, not here
         return None
+    with contextlib.suppress(VoiceError):
+        _sounddevice()  # PortAudio's start-up (it lists the devices) is not paid by the first question
+    return engine
 
 
 class _Made:
