@@ -184,3 +184,56 @@ def test_an_older_database_has_its_follow_ups_linked_to_their_answers(settings):
         new = history.save_attempt(question_id="q1", question_text=OUTCOME, kind="follow_up", parent_id=4,
                                    error="No speech was heard.")
         assert [t.id for t in history.turns(4)] == [5, new]
+
+
+# --- the practice loop through Textual's Pilot ------------------------------------------------------------
+
+
+@pytest.mark.slow
+async def test_answering_the_follow_up_in_the_tui_stores_a_turn_of_the_answer():
+    from coach.ui.app import make_app
+    from coach.ui.screens.feedback import FeedbackScreen
+    from coach.ui.screens.practice import PracticeScreen
+    from tests.support.pilot import wait_for
+
+    settings = load_settings()
+    # A device name no machine has: the answers are typed.
+    settings = replace(settings, audio=replace(settings.audio, input_device="no-such-microphone"),
+                       voice=replace(settings.voice, mute=True))
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
+        await pilot.press("t")
+        await pilot.pause()
+        app.screen.query_one("#answer").text = STORY.replace("As a result, false positives dropped by 35 percent.",
+                                                             "")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen) and bool(app.screen.query("#tips")))
+        first = app.screen
+        asked = first.analysis.coaching.follow_up
+        assert asked == OUTCOME  # the answer never said how it ended
+        await pilot.press("a")  # at once: the answer may still be being saved
+        await wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
+        practice = app.screen
+        assert practice.follow_up_of == first.attempt_id is not None
+        assert practice.question.kind == "follow_up" and practice.question.target_s == 40
+        assert "Follow-up" in str(practice.query_one("#meta").render())
+        await pilot.press("t")
+        await pilot.pause()
+        app.screen.query_one("#answer").text = GOOD_FOLLOW_UP
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FeedbackScreen) and app.screen is not first
+                       and bool(app.screen.query("#tips")))
+        feedback = app.screen
+        assert feedback.analysis.coaching.kind == "follow_up"
+        assert "Answers the follow-up" in str(feedback.query_one("#follow-up-check").render())
+        assert "Follow-up to" in str(feedback.query_one("#follow-up-of").render())
+        tips = str(feedback.query_one("#tips").render())
+        assert "90 s" not in tips and "Missing" not in tips
+        assert not feedback.check_action("compare", ())
+        await wait_for(pilot, lambda: feedback.attempt_id is not None)
+        with History(app.settings) as history:
+            turn = history.attempt(feedback.attempt_id)
+            assert turn.parent_id == first.attempt_id and turn.question_text == OUTCOME
+            assert [a.id for a in history.attempts(question_key=turn.question_id)] == [first.attempt_id]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -30,8 +31,10 @@ class FeedbackScreen(Screen):
     ]
 
     def __init__(self, question: Question, analysis, audio: Path | None, *, mock=None, story=None,
-                 asked: str | None = None) -> None:
+                 asked: str | None = None, follow_up_of: int | None = None) -> None:
         super().__init__()
+        #: For a follow-up's answer, the history id of the answer it is a turn of.
+        self.follow_up_of = follow_up_of
         self.story = story
         self.question = question
         self.analysis = analysis
@@ -41,9 +44,14 @@ class FeedbackScreen(Screen):
         self.asked = asked or analysis.question.text or question.text
         #: The attempt's id in the history, once saved (the app's save worker reports it).
         self.attempt_id: int | None = None
+        #: ``a`` was pressed before the answer was saved.
+        self._follow_up_waiting = False
 
     def attempt_saved(self, attempt_id: int) -> None:
         self.attempt_id = attempt_id
+        if self._follow_up_waiting and self.is_current:
+            self._follow_up_waiting = False
+            self.action_answer_follow_up()
 
     def compose(self) -> ComposeResult:
         analysis = self.analysis
@@ -52,10 +60,20 @@ class FeedbackScreen(Screen):
         with VerticalScroll(id="feedback"):
             if self.mock is not None:
                 yield Static(self._mock_line(), id="feedback-mock")
-            yield Static(f"[b]{analysis.question.text or self.question.text}[/]", id="asked")
+            if self.follow_up_of is not None:
+                yield Static(f"Follow-up to \"{escape(self.question.text)}\", kept as a turn of that answer",
+                             id="follow-up-of")
+            yield Static(f"[b]{escape(analysis.question.text or self.question.text)}[/]", id="asked")
+            check = coaching.follow_up_check
+            if check is not None and check.answered is not None:
+                mark = "[green]✓[/]" if check.answered else "[red]✗[/]"
+                yield Static(f"{mark} {'Answers' if check.answered else 'Does not answer'} the follow-up: "
+                             f"{escape(check.reason)}", id="follow-up-check")
             yield Static("[b]Delivery[/]", classes="section")
             length = coaching.length
-            yield RangeGauge("Length", length.duration_s, length.target_s * 2 / 3, length.target_s * 4 / 3,
+            low = length.low_s if length.low_s is not None else length.target_s * 2 / 3
+            high = length.high_s if length.high_s is not None else length.target_s * 4 / 3
+            yield RangeGauge("Length", length.duration_s, low, high,
                              length.target_s * 2, "s", f"target {length.target_s:.0f} s: "
                              f"{length.verdict.replace('_', ' ')}{', estimated' if length.estimated else ''}")
             if analysis.pace is not None:
@@ -121,6 +139,8 @@ class FeedbackScreen(Screen):
             return self.audio is not None  # a typed answer has nothing to play
         if action == "retry":
             return self.mock is None  # a mock round moves on, as an interview does
+        if action == "compare":
+            return self.follow_up_of is None  # a turn is compared as part of its answer, not as an attempt
         if action == "answer_follow_up":
             return bool(self.analysis.coaching.follow_up)
         return True
@@ -182,7 +202,8 @@ class FeedbackScreen(Screen):
 
         self.app.stop_replay()
         text = self.asked if self.asked != self.question.text else None
-        self.app.switch_screen(PracticeScreen(self.question, text=text, story=self.story))
+        self.app.switch_screen(PracticeScreen(self.question, text=text, story=self.story,
+                                              follow_up_of=self.follow_up_of))
 
     def action_compare(self) -> None:
         if self.attempt_id is None:
@@ -198,8 +219,14 @@ class FeedbackScreen(Screen):
         follow_up = self.analysis.coaching.follow_up
         if not follow_up:
             return
+        if self.attempt_id is None:
+            # The follow-up is kept as a turn of this answer, so it starts once the answer is saved.
+            self._follow_up_waiting = True
+            self.notify("Saving this answer to your history first; the follow-up comes next.", title="Follow-up")
+            return
         from coach.ui.screens.practice import PracticeScreen
 
+        self.app.stop_replay()
         self.app.switch_screen(PracticeScreen(self.question, text=follow_up, follow_up_of=self.attempt_id))
 
     def action_next_question(self) -> None:

@@ -74,6 +74,16 @@ class PracticeScreen(Screen):
     def __init__(self, question: Question, *, mock=None, text: str | None = None, story=None,
                  follow_up_of: int | None = None) -> None:
         super().__init__()
+        #: The bank question; for a follow-up, the question of the answer it follows up.
+        self.parent_question = question
+        if follow_up_of is not None and text:
+            from dataclasses import replace
+
+            from coach.analysis.coaching import DEFAULT_TARGET_S
+
+            # A follow-up is its own kind of question: a short, direct answer to what it asks.
+            question = replace(question, kind="follow_up", text=text, target_s=DEFAULT_TARGET_S["follow_up"],
+                               follow_ups=())
         self.question = question
         #: The history id of the answer this one follows up (a follow-up is a turn under it).
         self.follow_up_of = follow_up_of
@@ -106,7 +116,7 @@ class PracticeScreen(Screen):
     def _title(self) -> str:
         if self.story is not None:
             return f"Rehearsing the story \"{self.story.title}\" · target {self.question.target_s:.0f} s"
-        kind = "Behavioral" if self.question.kind == "behavioral" else "Think aloud"
+        kind = {"behavioral": "Behavioral", "follow_up": "Follow-up"}.get(self.question.kind, "Think aloud")
         line = f"{kind} · {self.question.category.replace('_', ' ')} · target {self.question.target_s:.0f} s"
         if self.mock is not None:
             line += f" · {self.mock_position()}"
@@ -354,10 +364,10 @@ class PracticeScreen(Screen):
         self.state = "done"
         if self.mock is not None:
             self.mock.record(message.analysis, message.analysis.duration_s or 0.0)
-        feedback = FeedbackScreen(self.question, message.analysis, message.audio, mock=self.mock, story=self.story,
-                                  asked=self.asked)
+        feedback = FeedbackScreen(self.parent_question, message.analysis, message.audio, mock=self.mock,
+                                  story=self.story, asked=self.asked, follow_up_of=self.follow_up_of)
         self.app.save_attempt(message.analysis, message.audio, story=self.story.title if self.story else None,
-                              on_saved=feedback.attempt_saved)
+                              on_saved=feedback.attempt_saved, parent_id=self.follow_up_of)
         self.app.prepare_after(self.question, self.mock, follow_up=message.analysis.coaching.follow_up)
         self.app.switch_screen(feedback)
 
@@ -379,6 +389,7 @@ class PracticeScreen(Screen):
         """Into the history as an attempt that was not analysed: listed, re-analysable, deletable."""
         self.app.save_attempt(None, self.recording.path, error=error, question_id=self.question.id,
                               question_text=self.asked, kind=self.question.kind, target_s=self.question.target_s,
+                              parent_id=self.follow_up_of,
                               story=self.story.title if self.story else None)
 
     def action_leave(self) -> None:
