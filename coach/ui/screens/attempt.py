@@ -94,6 +94,7 @@ class AttemptScreen(Screen):
     BINDINGS = [
         Binding("p", "replay", "Replay"),
         Binding("c", "compare", "Compare with the one before"),
+        Binding("d", "delete", "Delete"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -108,6 +109,13 @@ class AttemptScreen(Screen):
             self.turns = turns or []
             self.parent = parent
 
+    class Deleted(Message):
+        """The attempt was deleted; ``note`` says what became of its recording."""
+
+        def __init__(self, note: str) -> None:
+            super().__init__()
+            self.note = note
+
     class LoadFailed(Message):
         """The attempt could not be read; ``error`` says why."""
 
@@ -119,6 +127,8 @@ class AttemptScreen(Screen):
         super().__init__()
         self.attempt_id = attempt_id
         self.attempt: Attempt | None = None
+        #: How many follow-ups were answered as turns of this attempt.
+        self.turn_count = 0
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -166,6 +176,7 @@ class AttemptScreen(Screen):
 
     def on_attempt_screen_loaded(self, message: Loaded) -> None:
         self.attempt = attempt = message.attempt
+        self.turn_count = len(message.turns)
         analysis = attempt.analysis or {}
         self.query_one("#attempt-question", Static).update(Text(attempt.question_label, "bold"))
         meta = [attempt.created_at.astimezone().strftime("%d %b %Y %H:%M").lstrip("0"),
@@ -239,6 +250,44 @@ class AttemptScreen(Screen):
 
         self.app.stop_replay()
         self.app.push_screen(CompareScreen(self.attempt_id))
+
+    def action_delete(self) -> None:
+        if self.attempt is None:  # still being read
+            return
+        from coach.ui.screens.delete_attempt import DeleteAttemptScreen
+
+        self.app.stop_replay()  # the recording may be the one playing
+        self.app.push_screen(DeleteAttemptScreen(self.attempt, self.turn_count), self._delete_chosen)
+
+    def _delete_chosen(self, delete: bool | None) -> None:
+        if delete:
+            self.delete_attempt()
+
+    @work(thread=True, exclusive=True, group="attempt-delete", exit_on_error=False)
+    def delete_attempt(self) -> None:
+        from coach.errors import CoachError
+        from coach.storage import History
+
+        try:
+            with History(self.app.settings) as history:
+                done = history.delete_attempt(self.attempt_id)
+        except (CoachError, OSError) as exc:
+            self.app.call_from_thread(self.app.notify, f"The attempt was not deleted: {exc}", severity="error")
+            return
+        if done.audio_removed:
+            note = " and its recording"
+        elif done.audio_kept:
+            note = f"; your own recording {done.audio_path} is left in place"
+        else:
+            note = ""
+        self.post_message(self.Deleted(note))
+
+    def on_attempt_screen_deleted(self, message: Deleted) -> None:
+        self.app.notify(f"Deleted attempt {self.attempt_id}{message.note}.", title="Deleted")
+        self.app.pop_screen()
+        reload = getattr(self.app.screen, "action_reload", None)
+        if callable(reload):  # the history behind it lists the attempt no more
+            reload()
 
     def action_back(self) -> None:
         self.app.stop_replay()
