@@ -76,3 +76,21 @@ async def test_d_deletes_the_attempt_and_its_recording_and_keeps_its_follow_up(t
     with History(settings) as history:
         assert [a.id for a in history.attempts(newest_first=False)] == [kept, turn]
         assert history.attempt(turn).parent_id is None
+
+
+async def test_a_follow_ups_page_names_its_answer_and_offers_no_compare():
+    from coach.ui.screens.attempt import AttemptScreen
+
+    settings = load_settings()
+    parent = save_analysis(settings, analyse_text(STORY, question=QUESTION))
+    turn = save_analysis(settings, analyse_text("False positives fell by a third by the holidays.",
+                                                question=replace(QUESTION, text=OUTCOME, kind="follow_up")),
+                         parent_id=parent)
+    app = make_app(settings)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(AttemptScreen(turn))
+        await wait_for(pilot, lambda: isinstance(app.screen, AttemptScreen) and app.screen.attempt is not None)
+        meta = str(app.screen.query_one("#attempt-meta").render())
+        assert f"follow-up to attempt {parent}" in meta and QUESTION.text in meta
+        assert not app.screen.check_action("compare", ())
+        assert app.screen.check_action("delete", ())

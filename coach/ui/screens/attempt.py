@@ -177,6 +177,7 @@ class AttemptScreen(Screen):
     def on_attempt_screen_loaded(self, message: Loaded) -> None:
         self.attempt = attempt = message.attempt
         self.turn_count = len(message.turns)
+        self.refresh_bindings()
         analysis = attempt.analysis or {}
         self.query_one("#attempt-question", Static).update(Text(attempt.question_label, "bold"))
         meta = [attempt.created_at.astimezone().strftime("%d %b %Y %H:%M").lstrip("0"),
@@ -250,6 +251,11 @@ class AttemptScreen(Screen):
 
         self.app.stop_replay()
         self.app.push_screen(CompareScreen(self.attempt_id))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "compare" and self.attempt is not None and self.attempt.is_follow_up:
+            return False  # a turn is part of its answer, not an attempt at the question to compare
+        return True
 
     def action_delete(self) -> None:
         if self.attempt is None:  # still being read
