@@ -1,7 +1,7 @@
 """Loading only what is used, in parallel: spaCy imported without its command line parses and
-coaches exactly as spaCy imported whole, and models loaded in background threads are the ones
-later used, with a load failure still raised where the model is needed (real spaCy, real
-faster-whisper)."""
+coaches exactly as spaCy imported whole, and with Whisper loading beside voice activity the
+errors come as before: no speech first, then a model that cannot load (real spaCy, real
+faster-whisper, real Silero)."""
 
 from __future__ import annotations
 
@@ -68,26 +68,31 @@ def test_spacy_command_line_still_imports_after_the_lean_import():
     assert out.stdout.split() == ["True", "True", "dict"]
 
 
-def test_a_background_load_failure_is_raised_by_the_next_load(tmp_path):
-    broken = tmp_path / "broken-model"
-    broken.mkdir()
+def _broken_model(folder: Path) -> ModelChoice:
+    folder.mkdir()
     for name in ("model.bin", "config.json", "tokenizer.json"):
-        (broken / name).write_bytes(b"not a model")
-    transcriber = Transcriber(ModelChoice("broken", str(broken), "local"))
-    thread = transcriber.load_in_background()
-    assert thread is not None
-    thread.join(timeout=120)
-    assert not thread.is_alive()
-    assert not transcriber.is_loaded
+        (folder / name).write_bytes(b"not a model")
+    return ModelChoice("broken", str(folder), "local")
+
+
+def test_a_model_that_cannot_load_is_reported_after_voice_activity_finds_speech(tmp_path, spoken_sentence):
+    # Whisper loads while voice activity runs in a thread; the load's failure is still the error.
+    from coach.analysis.answer import analyse_file
+    from coach.settings import Settings
+
     with pytest.raises(ModelError, match="Could not load the model"):
-        transcriber.load()
+        analyse_file(spoken_sentence, Settings(), transcriber=Transcriber(_broken_model(tmp_path / "m")))
 
 
-def test_the_model_loaded_in_the_background_is_the_one_used(transcriber):
-    transcriber = Transcriber(transcriber.model)
-    thread = transcriber.load_in_background()
-    if thread is not None:  # the session's model may be loaded already by an earlier test
-        thread.join(timeout=300)
-    assert transcriber.is_loaded
-    assert transcriber.load_in_background() is None
-    assert transcriber.load() is transcriber.load()
+def test_a_recording_without_speech_says_so_before_a_model_failure(tmp_path, spoken_sentence):
+    import numpy as np
+    import soundfile
+
+    from coach.analysis.answer import analyse_file
+    from coach.errors import NoSpeechError
+    from coach.settings import Settings
+
+    hum = tmp_path / "hum.wav"  # steady low noise: not silent, and no speech in it
+    soundfile.write(hum, (0.003 * np.random.default_rng(0).standard_normal(3 * 16_000)).astype("float32"), 16_000)
+    with pytest.raises(NoSpeechError, match="No speech was heard"):
+        analyse_file(hum, Settings(), transcriber=Transcriber(_broken_model(tmp_path / "m")))

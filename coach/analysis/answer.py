@@ -14,7 +14,7 @@ from coach.analysis.language import TimedText
 from coach.analysis.pace import Pace, Pause, find_pauses, measure_pace
 from coach.analysis.prosody import Voice, VoiceFrames
 from coach.audio.files import Audio, load_audio
-from coach.errors import CoachError, NoSpeechError
+from coach.errors import CoachError, ModelError, NoSpeechError
 from coach.settings import Settings
 from coach.speech.models import resolve_model
 from coach.speech.transcriber import Transcriber, Transcript, Word
@@ -163,19 +163,25 @@ def analyse_audio(
     if audio.is_silent:
         raise NoSpeechError(f"{name} holds only silence; check the microphone and record the answer again.")
     transcriber = transcriber or transcriber_for(settings)
-    if words is None:
-        # Whisper (native code) loads while voice activity is measured, and spaCy (Python)
-        # while Whisper transcribes: on two cores the loads overlap instead of adding up.
-        transcriber.load_in_background()
+    # spaCy (Python) loads in a thread while Whisper loads and voice activity runs (native
+    # code): on two cores the loads overlap instead of adding up.
+    loading = _load_analysis_models(question)
     report("voice activity", 0.0)
-    regions = speech_regions(audio.samples)
+    if words is None and not transcriber.is_loaded:
+        regions, load_error = _regions_while_loading(audio.samples, transcriber)
+    else:
+        regions, load_error = speech_regions(audio.samples), None
     speech_s = sum(r.duration_s for r in regions)
     if speech_s < _MIN_SPEECH_S:
         raise NoSpeechError(f"No speech was heard in {name}; check the microphone and record the answer again.")
-    _load_analysis_models(question)
+    if load_error is not None:
+        raise load_error
     if words is None:
         report("loading model", 0.0)
         transcriber.load()
+        for thread in loading:  # the decoder then has both cores to itself
+            if thread is not None:
+                thread.join()
         report("transcribing", 0.0)
         transcript = transcriber.transcribe(audio.samples, regions=regions,
                                             on_progress=lambda done: report("transcribing", done))
@@ -235,14 +241,31 @@ def spoken_span_s(words: list[Word]) -> float:
     return max(0.0, words[-1].end - words[0].start) if words else 0.0
 
 
-def _load_analysis_models(question: QuestionContext) -> None:
+def _regions_while_loading(samples, transcriber: Transcriber) -> tuple[list[SpeechRegion], ModelError | None]:
+    """Voice activity, measured in a thread while this thread loads Whisper (here, because the
+    thread that loads the model is the one it decodes fast in; see :meth:`Transcriber.load`).
+    A model that cannot load is returned, not raised: a recording without speech says so first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="coach-vad") as pool:
+        found = pool.submit(speech_regions, samples)
+        try:
+            transcriber.load()
+            error = None
+        except ModelError as exc:
+            error = exc
+        return found.result(), error
+
+
+def _load_analysis_models(question: QuestionContext) -> list:
     """Start loading, in threads, what the language analysis of this answer will use."""
     from coach.analysis import embeddings
     from coach.analysis.language import load_in_background
 
-    load_in_background()
+    threads = [load_in_background()]
     if question.text or question.concepts:  # only relevance and concept coverage use the encoder
-        embeddings.load_in_background()
+        threads.append(embeddings.load_in_background())
+    return threads
 
 
 def check_answer_text(cleaned: str, name: str = "The answer") -> None:
