@@ -143,8 +143,8 @@ def test_the_background_tip_uses_the_timeline_seconds():
     coaching = _coach(text, gap_s=2.0)  # long pauses between sentences: the span is well past the sentences' time
     seconds = coaching.star["time_s"]
     tip = next(t for t in coaching.tips if "situation and task" in t)
-    assert _seconds_in(tip) == [round(seconds["situation"] + seconds["task"]), round(seconds["action"])], \
-        (tip, seconds)
+    legend = {part: int(f"{value:.0f}") for part, value in seconds.items()}  # as StarTimeline shows them
+    assert _seconds_in(tip) == [legend["situation"] + legend["task"], legend["action"]], (tip, seconds)
     assert "Cut the background" in tip
 
 

@@ -572,7 +572,9 @@ def _setup_and_action_s(star: dict[str, Any], length: Length) -> tuple[float, fl
     them (the sentences' own times, when spoken), and "about " when estimated from words."""
     seconds = star.get("time_s")
     if seconds:
-        return seconds["situation"] + seconds["task"], seconds["action"], ""
+        # Whole seconds per part, as the timeline's legend shows them, so the sum matches it too.
+        whole = {part: float(f"{value:.0f}") for part, value in seconds.items()}
+        return whole["situation"] + whole["task"], whole["action"], ""
     share = star["time_share"]
     total = length.duration_s
     return (share["situation"] + share["task"]) * total, share["action"] * total, "about "
