@@ -107,7 +107,18 @@ def spoken_analysis(text: str, question: QuestionContext, wpm: float, seed: int 
     return AnswerAnalysis(
         transcript=" ".join(w.text for w in words), duration_s=duration, speech_s=speech, words=words,
         pace=measure_pace(words, speech, duration), pauses=pauses, model=ModelInfo("tiny.en", "int8", "bundled"),
-        source=None, question=question, coaching=coaching)
+        source=None, question=question, coaching=coaching, voice=_voice(rng))
+
+
+def _voice(rng: random.Random):
+    """How it sounded, in the ranges real speech gives (coach/analysis/prosody.py)."""
+    from coach.analysis.prosody import Voice, variation_band
+
+    pvq, level = round(rng.uniform(0.07, 0.25), 3), round(rng.uniform(-42.0, -18.0), 1)
+    return Voice(pitch={"median_hz": 120.0, "range_semitones": round(pvq * 50, 2), "variation": pvq,
+                        "variation_band": variation_band(pvq), "voiced_s": 20.0, "sentences": []},
+                 monotone=pvq < 0.06, loudness={"median_dbfs": level, "spread_db": 12.0, "too_quiet": level < -40},
+                 trailing_off=[], uptalk=[], clarity=[])
 
 
 def write_wav(path: Path, seconds: float = 0.2) -> Path:

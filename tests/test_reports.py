@@ -50,7 +50,8 @@ def test_trends_compare_the_first_week_with_the_last_seven_days(seeded):
     assert trends.comparisons["star_completeness"].improved is True
     for key in METRICS:
         assert len(trends.series[key]) > 0, key
-        assert all(p.value >= 0 for p in trends.series[key])
+        # dBFS are at most 0 (full scale); every other measure is a count, rate, share or quotient.
+        assert all(p.value <= 0 if key == "level_dbfs" else p.value >= 0 for p in trends.series[key])
     assert len(trends.series["think_score"]) < len(trends.series["length_ratio"])  # think-aloud answers only
 
 

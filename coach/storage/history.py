@@ -28,7 +28,7 @@ from coach.storage.models import (
     Metrics,
     Session,
 )
-from coach.storage.schema import METRIC_COLUMNS, metric_values
+from coach.storage.schema import ALL_METRIC_COLUMNS, metric_values
 
 if TYPE_CHECKING:
     from coach.analysis.answer import AnswerAnalysis, QuestionContext
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 _SUMMARY_COLUMNS = ("id, uid, session_id, created_at, question_id, question_text, kind, target_s, audio_path, model, "
                     "story, analysis_error, analysis_json IS NOT NULL AS analysed, scores_json, "
-                    + ", ".join(METRIC_COLUMNS) + ", parent_id")
+                    + ", ".join(ALL_METRIC_COLUMNS) + ", parent_id")
 _FULL_COLUMNS = _SUMMARY_COLUMNS + ", transcript, analysis_json, highlights_json"
 #: An attempt at its question, not a follow-up answered under it.
 _NOT_A_TURN = "(parent_id IS NULL AND kind != 'follow_up')"
@@ -421,8 +421,8 @@ class History:
         values = list(row)
         (attempt_id, uid, session_id, created_at, question_id, question_text, kind, target_s, audio_path, model,
          story, error, analysed, scores_json) = values[:14]
-        metric_row = dict(zip(METRIC_COLUMNS, values[14:14 + len(METRIC_COLUMNS)]))
-        parent_id = values[14 + len(METRIC_COLUMNS)]
+        metric_row = dict(zip(ALL_METRIC_COLUMNS, values[14:14 + len(ALL_METRIC_COLUMNS)]))
+        parent_id = values[14 + len(ALL_METRIC_COLUMNS)]
         return {
             "id": attempt_id, "uid": uid, "session_id": session_id, "created_at": stored_time(created_at),
             "question_id": question_id, "question_text": question_text, "kind": kind, "target_s": target_s,

@@ -52,6 +52,9 @@ class Metrics:
     think_missing: tuple[str, ...] = ()
     #: Mean of all the answer's 0-100 scores: what "best attempt" is judged on.
     overall: float | None = None
+    #: Hincks' pitch variation quotient and the speech level in dBFS (spoken answers only).
+    pitch_variation: float | None = None
+    level_dbfs: float | None = None
 
     @classmethod
     def from_analysis(cls, data: dict[str, Any] | None) -> Metrics:
@@ -74,6 +77,7 @@ class Metrics:
         target = length.get("target_s") or data.get("target_s")
         hedge_count = len(hedges) if isinstance(hedges, list) else None
         present = (star or {}).get("present") or {}
+        voice = data.get("voice") if isinstance(data.get("voice"), dict) else {}
         return cls(
             duration_s=_float(duration),
             spoken=data.get("duration_s") is not None,
@@ -92,6 +96,8 @@ class Metrics:
             think_score=_float(scores.get("reasoning")) if think else None,
             think_missing=tuple(k for k in THINK_ITEMS if think and not think.get(k)),
             overall=round(sum(scores.values()) / len(scores), 1) if scores else None,
+            pitch_variation=_float((voice.get("pitch") or {}).get("variation")),
+            level_dbfs=_float((voice.get("loudness") or {}).get("median_dbfs")),
         )
 
 

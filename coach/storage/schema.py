@@ -18,6 +18,8 @@ Versions:
 4. ``parent_id``: a follow-up is stored as a turn of the attempt it follows up, not as another
    attempt at the parent's question. Follow-ups stored before (under the parent's question id,
    with the follow-up's text) are linked to their parent where that is unambiguous.
+5. How it sounded: ``pitch_variation`` (Hincks' PVQ) and ``level_dbfs`` (speech level) as
+   metric columns, back-filled from the stored analyses' ``voice``.
 """
 
 from __future__ import annotations
@@ -78,10 +80,16 @@ METRIC_COLUMNS = {
 }
 
 
+#: Metric columns added in version 5 (METRIC_COLUMNS stays as version 2 made it).
+VOICE_METRIC_COLUMNS = {"pitch_variation": "REAL", "level_dbfs": "REAL"}
+#: Every metric column of the latest version, in column order.
+ALL_METRIC_COLUMNS = {**METRIC_COLUMNS, **VOICE_METRIC_COLUMNS}
+
+
 def metric_values(metrics: Metrics) -> dict[str, object]:
     """The metric columns' values for one attempt (tuples stored comma-separated, bools as 0/1)."""
     out: dict[str, object] = {}
-    for name in METRIC_COLUMNS:
+    for name in ALL_METRIC_COLUMNS:
         value = getattr(metrics, name)
         if isinstance(value, tuple):
             value = ",".join(value)
@@ -151,12 +159,25 @@ def _v4(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE attempts SET parent_id = ? WHERE id = ?", (root, attempt_id))
 
 
+def _v5(conn: sqlite3.Connection) -> None:
+    for column, sql_type in VOICE_METRIC_COLUMNS.items():
+        conn.execute(f"ALTER TABLE attempts ADD COLUMN {column} {sql_type}")
+    rows = conn.execute("SELECT id, analysis_json FROM attempts WHERE analysis_json LIKE '%\"voice\"%'").fetchall()
+    for attempt_id, blob in rows:
+        try:
+            metrics = Metrics.from_analysis(json.loads(blob))
+        except (TypeError, ValueError, AttributeError):
+            continue
+        conn.execute("UPDATE attempts SET pitch_variation = ?, level_dbfs = ? WHERE id = ?",
+                     (metrics.pitch_variation, metrics.level_dbfs, attempt_id))
+
+
 def _parse(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -74,6 +74,10 @@ METRICS: dict[str, MetricSpec] = {spec.key: spec for spec in (
     # Within a third of the target either way is on target.
     MetricSpec("length_ratio", "Length against target", "answer / target", (2 / 3, 4 / 3), "range", decimals=2),
     MetricSpec("think_score", "Think-aloud rubric", "0-100", (80.0, 100.0), "higher", "think_aloud"),
+    # Hincks (2004): speakers' mean pitch variation quotient from 0.11 to 0.235 (README, "How it sounded").
+    MetricSpec("pitch_variation", "Pitch variation", "PVQ", (0.11, 0.235), "range", decimals=2),
+    # Speech level: under -40 dBFS is too quiet (README); -30 to -12 leaves room below clipping.
+    MetricSpec("level_dbfs", "Speech level", "dBFS", (-30.0, -12.0), "range"),
 )}
 
 _THINK_NAMES = {

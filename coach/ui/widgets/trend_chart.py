@@ -66,8 +66,8 @@ class TrendChart(PlotextPlot):
         low, high = (bound * scale for bound in spec.good)
         for bound in sorted({low, high}):
             plt.hline(bound, "green")
-        # Every measure is non-negative; keep the good range in view without squashing the data.
-        bottom = 0.0 if spec.percent else max(0.0, min(min(shown), low))
+        # Keep the good range in view without squashing the data (a level in dBFS is negative).
+        bottom = 0.0 if spec.percent else min(min(shown), low)
         top = 100.0 if spec.percent else max(max(shown), high)
         if top - bottom < 1e-9:
             top = bottom + 1
