@@ -25,6 +25,10 @@ _NOISE_W_SCALE = 0.333
 #: Shortest piece, in phonemes, the first sentence is cut into at a comma: the first piece plays
 #: while the rest is synthesised, and a shorter piece would sound clipped.
 _MIN_PIECE_PHONEMES = 20
+#: Below this share of the piece's peak (about -50 dB) the start of a piece is silence.
+_SILENCE = 0.003
+#: Silence kept before the first sound of a piece.
+_LEAD_IN_S = 0.03
 
 
 class PiperVoice:
@@ -76,7 +80,7 @@ class PiperVoice:
                     audio = self._voice.phoneme_ids_to_audio(ids, synthesis)
                 if isinstance(audio, tuple):  # a voice file patched for alignments
                     audio = audio[0]
-                yield _level(np.asarray(audio, np.float32), volume)
+                yield _trim_start(_level(np.asarray(audio, np.float32), volume), self.sample_rate)
             first = False
 
 
@@ -86,6 +90,15 @@ def _split_first(phonemes: list[str]) -> list[list[str]]:
         if phoneme == "," and _MIN_PIECE_PHONEMES <= i < len(phonemes) - _MIN_PIECE_PHONEMES:
             return [phonemes[: i + 1], phonemes[i + 1:]]
     return [phonemes]
+
+
+def _trim_start(audio: np.ndarray, rate: int) -> np.ndarray:
+    """Without the silence joe puts before each sentence (about 0.2 s before the first), bar a
+    breath of it: the question is heard that much sooner after it is chosen."""
+    loud = np.flatnonzero(np.abs(audio) > _SILENCE * max(float(np.max(np.abs(audio), initial=0.0)), 1e-8))
+    if not loud.size:
+        return audio
+    return audio[max(0, int(loud[0]) - int(rate * _LEAD_IN_S)):]
 
 
 def _level(audio: np.ndarray, volume: float) -> np.ndarray:
