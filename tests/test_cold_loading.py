@@ -96,3 +96,12 @@ def test_a_recording_without_speech_says_so_before_a_model_failure(tmp_path, spo
     soundfile.write(hum, (0.003 * np.random.default_rng(0).standard_normal(3 * 16_000)).astype("float32"), 16_000)
     with pytest.raises(NoSpeechError, match="No speech was heard"):
         analyse_file(hum, Settings(), transcriber=Transcriber(_broken_model(tmp_path / "m")))
+
+
+def test_a_written_answer_is_coached_without_spacy_command_line():
+    code = ("import sys; from coach.analysis.answer import analyse_text; "
+            "a = analyse_text('At my last job I led the migration of the data platform, and we cut costs by a third.'); "
+            "print(a.coaching is not None, any(m in sys.modules for m in ('typer', 'weasel', 'spacy.cli')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "False"]

@@ -287,6 +287,9 @@ def check_answer_text(cleaned: str, name: str = "The answer") -> None:
         raise NoSpeechError(f"{name} holds only filler words ({' '.join(words[:6])}...); give the answer itself "
                             "and try again.")
     if len(words) >= 8:
+        from coach.analysis.language import import_spacy
+
+        import_spacy()  # spaCy without its command line, before anything imports it whole
         from spacy.lang.en.stop_words import STOP_WORDS
 
         if sum(w in STOP_WORDS for w in words) / len(words) < _MIN_ENGLISH_STOP_SHARE:

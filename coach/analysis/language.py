@@ -33,7 +33,7 @@ def nlp() -> Language:
     with _lock:
         if _nlp is None:
             try:
-                spacy = _import_spacy()
+                spacy = import_spacy()
                 _nlp = spacy.load(PIPELINE, exclude=["ner"])
             except (ImportError, OSError) as exc:
                 raise CoachError(
@@ -64,7 +64,7 @@ def load_in_background() -> threading.Thread | None:
     return thread
 
 
-def _import_spacy():
+def import_spacy():
     """``import spacy``, without the command line spaCy's ``__init__`` imports only to export
     ``spacy.info``: typer, weasel, httpx, jinja2 and rich, a third of the modules and of the
     import time (measured: 1,085 modules against 727, 17 MB less resident memory).
