@@ -3,9 +3,11 @@ pipeline and the shipped labeller. Every answer here was written for this file."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from coach.analysis import star
+from coach.analysis import embeddings, star
 from coach.analysis.coaching import coach_answer
 from coach.analysis.language import TimedText, nlp
 
@@ -144,3 +146,52 @@ def test_order_model_decides_between_close_scores():
     assert model.decode([{"x": 1.0}] * 3) == ["action", "result", "action"]
     model.transition_weight = 0.0
     assert model.predict([{"x": 1.0}]) == model.decode([{"x": 1.0}])
+
+
+def test_meaning_weights_move_the_scores_and_survive_a_round_trip():
+    """A narrow unit test: the meaning weights act on the vectors passed in, and a model with a
+    cue-only fallback is written and read back whole."""
+    import numpy as np
+
+    classes = ["action", "result"]
+    fallback = star.LabelModel(classes, {"x": 0}, weights=[[1.0], [0.0]], bias=[0.0, 0.0], transition_weight=0.0)
+    model = star.LabelModel(classes, {"x": 0}, weights=[[0.0], [0.0]], bias=[0.0, 0.0], transition_weight=0.0,
+                            meaning_weights=[[0.0, 0.0, 0.0, 0.0], [5.0, 0.0, 0.0, 0.0]], meaning_variant="emb+rel",
+                            meaning_scale=2.0, fallback=fallback)
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    assert model.predict([{"x": 1.0}] * 2, vectors) == ["result", "action"]
+    with pytest.raises(ValueError):
+        model.predict([{"x": 1.0}])
+    again = star.LabelModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    assert again.predict([{"x": 1.0}] * 2, vectors) == ["result", "action"]
+    assert again.fallback is not None and again.fallback.predict([{"x": 1.0}]) == ["action"]
+    assert (again.meaning_variant, again.meaning_scale) == ("emb+rel", 2.0)
+
+
+def test_the_shipped_labeller_without_the_encoder_uses_its_cue_only_fallback(monkeypatch):
+    model = star.default_model()
+    doc = nlp()(PAST_RESULT)
+    sentences = star.spoken_sentences(doc)
+    rows = [star.sentence_features(s, i, len(sentences)) for i, s in enumerate(sentences)]
+    monkeypatch.setenv(embeddings.DISABLE_ENV, "1")
+    got = [label for _, label in star.label_sentences(doc)]
+    if model.meaning_weights is None:
+        assert got == model.decode(rows)
+    else:
+        assert model.fallback is not None
+        assert got == model.fallback.decode(rows)
+    assert got[-1] == "result"
+
+
+@pytest.mark.skipif(not embeddings.available(), reason=embeddings.unavailable_reason() or "")
+def test_the_shipped_labeller_reads_the_encoders_vectors():
+    model = star.default_model()
+    doc = nlp()(PAST_RESULT)
+    sentences = star.spoken_sentences(doc)
+    vectors = embeddings.encode(star.sentence_texts(sentences))
+    got = [label for _, label in star.label_sentences(doc)]
+    assert got == [label for _, label in star.label_sentences(doc, model, vectors)]
+    if model.meaning_weights is not None:
+        rows = [star.sentence_features(s, i, len(sentences)) for i, s in enumerate(sentences)]
+        assert got == model.decode(rows, vectors)
+    assert got[-1] == "result"

@@ -129,15 +129,50 @@ def spoken_sentences(doc: Doc) -> list[Span]:
     return [s for s in doc.sents if any(not t.is_punct for t in s)]
 
 
-def label_sentences(doc: Doc, model: LabelModel | None = None) -> list[tuple[Span, str]]:
-    """Label every sentence: with the trained model when it ships, else with the cue rules."""
+def label_sentences(doc: Doc, model: LabelModel | None = None, vectors=None) -> list[tuple[Span, str]]:
+    """Label every sentence: with the trained model when it ships, else with the cue rules.
+
+    A model that reads meaning gets each sentence's encoder vector (`vectors`, one row per spoken
+    sentence, or encoded here: the encoder caches by text, so the relevance check's vectors of the
+    same sentences are reused); without the encoder its cue-only fallback labels."""
     sentences = spoken_sentences(doc)
     total = len(sentences)
     model = model or default_model()
     if model is None:
         return [(sentence, _label(sentence, i, total)) for i, sentence in enumerate(sentences)]
-    labels = model.decode([sentence_features(sentence, i, total) for i, sentence in enumerate(sentences)])
-    return list(zip(sentences, labels))
+    rows = [sentence_features(sentence, i, total) for i, sentence in enumerate(sentences)]
+    if model.meaning_weights is not None and sentences:
+        if vectors is None:
+            from coach.analysis.embeddings import maybe_encode
+
+            vectors = maybe_encode(sentence_texts(sentences))
+        if vectors is None or len(vectors) != len(sentences):
+            if model.fallback is None:
+                return [(sentence, _label(sentence, i, total)) for i, sentence in enumerate(sentences)]
+            return list(zip(sentences, model.fallback.decode(rows)))
+        return list(zip(sentences, model.decode(rows, vectors)))
+    return list(zip(sentences, model.decode(rows)))
+
+
+def sentence_texts(sentences: list[Span]) -> list[str]:
+    """What the encoder is given for each sentence (as the relevance check gives it, so cached once)."""
+    return [sentence.text.strip() for sentence in sentences]
+
+
+def meaning_matrix(vectors, variant: str, scale: float):
+    """The meaning features of an answer's sentences: each sentence's unit vector and, with
+    variant "emb+rel", its difference from the answer's mean vector (what sets the sentence apart
+    from the rest of its story), times `scale` (unit vectors have small components; the scale
+    sets how strongly the regularised regression may lean on them against the cues)."""
+    import numpy as np
+
+    vectors = np.asarray(vectors, dtype=np.float32)
+    parts = [vectors]
+    if variant == "emb+rel":
+        parts.append(vectors - vectors.mean(axis=0, keepdims=True))
+    elif variant != "emb":
+        raise ValueError(f"unknown meaning variant {variant!r}")
+    return np.hstack(parts) * scale
 
 
 _CUES = {
@@ -307,7 +342,8 @@ class LabelModel:
     probabilities). Stored as plain JSON (benchmarks/train_star.py) and applied with numpy."""
 
     def __init__(self, classes: list[str], vocabulary: dict[str, int], weights, bias, transitions=None,
-                 start=None, end=None, transition_weight: float = 1.0) -> None:
+                 start=None, end=None, transition_weight: float = 1.0, meaning_weights=None,
+                 meaning_variant: str = "emb", meaning_scale: float = 1.0, fallback: LabelModel | None = None) -> None:
         import numpy as np
 
         self.classes = classes
@@ -319,24 +355,47 @@ class LabelModel:
         self.start = np.zeros(k, np.float32) if start is None else np.asarray(start, np.float32)
         self.end = np.zeros(k, np.float32) if end is None else np.asarray(end, np.float32)
         self.transition_weight = transition_weight
+        #: Weights on :func:`meaning_matrix` (None: a cue-only model).
+        self.meaning_weights = None if meaning_weights is None else np.asarray(meaning_weights, np.float32)
+        self.meaning_variant = meaning_variant
+        self.meaning_scale = meaning_scale
+        #: The cue-only model used when the encoder is not there.
+        self.fallback = fallback
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LabelModel:
+        fallback = cls.from_dict(data["fallback"]) if isinstance(data.get("fallback"), dict) else None
+        return cls(data["classes"], data["vocabulary"], data["weights"], data["bias"], data.get("transitions"),
+                   data.get("start"), data.get("end"), data.get("transition_weight", 0.0),
+                   data.get("meaning_weights"), data.get("meaning_variant", "emb"),
+                   float(data.get("meaning_scale", 1.0)), fallback)
 
     @classmethod
     def load(cls, path: Path) -> LabelModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["classes"], data["vocabulary"], data["weights"], data["bias"], data.get("transitions"),
-                   data.get("start"), data.get("end"), data.get("transition_weight", 0.0))
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
-    def save(self, path: Path, **metadata) -> None:
+    def to_dict(self) -> dict:
         def rounded(rows):
             return [[round(float(w), 4) for w in row] for row in rows]
 
         data = {"classes": self.classes, "vocabulary": self.vocabulary, "weights": rounded(self.weights),
                 "bias": [round(float(b), 4) for b in self.bias], "transitions": rounded(self.transitions),
                 "start": [round(float(b), 4) for b in self.start], "end": [round(float(b), 4) for b in self.end],
-                "transition_weight": self.transition_weight, **metadata}
-        path.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+                "transition_weight": self.transition_weight}
+        if self.meaning_weights is not None:
+            data.update(meaning_weights=rounded(self.meaning_weights), meaning_variant=self.meaning_variant,
+                        meaning_scale=self.meaning_scale)
+        if self.fallback is not None:
+            data["fallback"] = self.fallback.to_dict()
+        return data
 
-    def log_probabilities(self, rows: list[dict[str, float]]):
+    def save(self, path: Path, **metadata) -> None:
+        from coach.safe_files import write_atomic
+
+        # A file shipped in the package, read by every user: world-readable, unlike the user's data.
+        write_atomic(path, json.dumps({**self.to_dict(), **metadata}, separators=(",", ":")), mode=0o644)
+
+    def log_probabilities(self, rows: list[dict[str, float]], vectors=None):
         import numpy as np
 
         matrix = np.zeros((len(rows), len(self.vocabulary)), dtype=np.float32)
@@ -346,20 +405,24 @@ class LabelModel:
                 if column is not None:
                     matrix[r, column] = value
         scores = matrix @ self.weights.T + self.bias
+        if self.meaning_weights is not None:
+            if vectors is None:
+                raise ValueError("this model reads meaning: pass the sentences' encoder vectors")
+            scores = scores + meaning_matrix(vectors, self.meaning_variant, self.meaning_scale) @ self.meaning_weights.T
         scores -= scores.max(axis=1, keepdims=True)
         return scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
 
-    def predict(self, rows: list[dict[str, float]]) -> list[str]:
+    def predict(self, rows: list[dict[str, float]], vectors=None) -> list[str]:
         """Each sentence on its own (no order): the best-scoring label."""
         if not rows:
             return []
-        return [self.classes[i] for i in self.log_probabilities(rows).argmax(axis=1)]
+        return [self.classes[i] for i in self.log_probabilities(rows, vectors).argmax(axis=1)]
 
-    def decode(self, rows: list[dict[str, float]]) -> list[str]:
+    def decode(self, rows: list[dict[str, float]], vectors=None) -> list[str]:
         """The best label sequence for one answer's sentences, in order (Viterbi)."""
         if not rows:
             return []
-        emission = self.log_probabilities(rows)
+        emission = self.log_probabilities(rows, vectors)
         w = self.transition_weight
         score = emission[0] + w * self.start
         back = []
