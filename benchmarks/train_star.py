@@ -1,11 +1,14 @@
 """Train the STAR sentence labeller on tests/trainset and measure it on answers it never saw.
 
 The model (coach.analysis.star.LabelModel) is a multinomial logistic regression over
-coach.analysis.star.sentence_features, plus label transitions and first/last-sentence priors
-counted from the training answers; an answer's labels are decoded jointly (Viterbi).
+coach.analysis.star.sentence_features (cues) and the sentence encoder's vectors
+(coach.analysis.star.meaning_matrix), plus label transitions and first/last-sentence priors
+counted from the training answers; an answer's labels are decoded jointly (Viterbi). A cue-only
+model is fitted too and shipped inside it as the fallback for when the encoder is not installed.
 
-Settings (C, the weight of the order model) are chosen by leave-one-writer-out cross-validation
-on tests/trainset; leave-one-style-out is reported beside it; tests/devset is held out entirely
+Settings (C, the weight of the order model, which meaning features and their scale) are chosen by
+the mean of the leave-one-writer-out and leave-one-style-out macro-F1 on tests/trainset (each
+reported); the meaning model ships only if it beats the cue-only one there. tests/devset is held out entirely
 (labelled by the model trained on all of tests/trainset). The real answers in ../shared are never
 used here (benchmarks/star_real_eval.py measures on them, after the fact).
 
@@ -34,6 +37,12 @@ TRAINSET = REPO / "tests" / "trainset" / "behavioral.jsonl"
 DEVSET = REPO / "tests" / "devset" / "behavioral.jsonl"
 C_GRID = (0.3, 1.0, 3.0)
 WEIGHT_GRID = (0.0, 0.5, 1.0)
+#: (C, meaning variant, scale) tried for the model with meaning features. Each fit takes minutes
+#: (384-768 dense columns), so the grid holds the two best settings of a wider sweep by the same
+#: cross-validation (mean writer-out/style-out macro-F1 at order weight 0.5, C 0.3): "emb" x1 0.860,
+#: x3 0.875, x6 0.885, x10 0.883; "emb+rel" x3 0.884, x6 0.881; "emb" plus the neighbours' vectors x3
+#: 0.875 (cues only: 0.862).
+MEANING_GRID = ((0.3, "emb", 6.0), (0.3, "emb+rel", 3.0))
 #: Words seen fewer times than this in the training answers are not features (keeps the model small
 #: and stops it from memorising one story's vocabulary).
 MIN_WORD_COUNT = 3
@@ -61,9 +70,11 @@ def answers(path: Path) -> tuple[dict, ...]:
             gold = next((i for i, (a, b) in enumerate(bounds) if a <= middle <= b), len(bounds) - 1)
             rows.append(star.sentence_features(sentence, index, len(sentences)))
             labels.append(item["sentences"][gold]["label"])
+        from coach.analysis.embeddings import encode
+
         out.append({"id": item["id"], "style": item.get("style", "devset"), "writer": item.get("writer", "devset"),
                     "rows": rows, "labels": labels, "sentences": sentences, "flags": item["flags"],
-                    "text": doc.text})
+                    "text": doc.text, "vectors": encode(star.sentence_texts(sentences))})
     return tuple(out)
 
 
@@ -77,8 +88,10 @@ def examples() -> tuple[list[dict], list[str], list[str]]:
     return rows, labels, groups
 
 
-def fit(train: list[dict], c: float, weight: float) -> star.LabelModel:
+def fit(train: list[dict], c: float, weight: float, meaning: tuple[str, float] | None = None) -> star.LabelModel:
+    """The labeller fitted on `train`; `meaning` = (variant, scale) adds the encoder's vectors."""
     import numpy as np
+    from scipy import sparse
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -88,6 +101,10 @@ def fit(train: list[dict], c: float, weight: float) -> star.LabelModel:
     labels = [label for a in train for label in a["labels"]]
     vectoriser = DictVectorizer()
     matrix = vectoriser.fit_transform(rows)
+    cue_columns = matrix.shape[1]
+    if meaning is not None:
+        dense = np.vstack([star.meaning_matrix(a["vectors"], *meaning) for a in train])
+        matrix = sparse.hstack([matrix, sparse.csr_matrix(dense)]).tocsr()
     model = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(matrix, labels)
     classes = list(model.classes_)
     k = len(classes)
@@ -105,7 +122,10 @@ def fit(train: list[dict], c: float, weight: float) -> star.LabelModel:
     # cross-validation, and the devset's no-result answers got one).
     end = np.zeros(k)
     vocabulary = {name: int(i) for name, i in vectoriser.vocabulary_.items()}
-    return star.LabelModel(classes, vocabulary, model.coef_, model.intercept_, transitions, start, end, weight)
+    if meaning is None:
+        return star.LabelModel(classes, vocabulary, model.coef_, model.intercept_, transitions, start, end, weight)
+    return star.LabelModel(classes, vocabulary, model.coef_[:, :cue_columns], model.intercept_, transitions, start,
+                           end, weight, model.coef_[:, cue_columns:], meaning[0], meaning[1])
 
 
 def scores(pairs: list[tuple[str, str]]) -> tuple[float, float]:
@@ -118,18 +138,19 @@ def scores(pairs: list[tuple[str, str]]) -> tuple[float, float]:
     return accuracy, f1_score(gold, predicted, labels=list(star.LABELS), average="macro", zero_division=0)
 
 
-def cross_validate(items: tuple[dict, ...], key: str, c: float, weights=WEIGHT_GRID) -> dict[float, list]:
+def cross_validate(items: tuple[dict, ...], key: str, c: float, weights=WEIGHT_GRID,
+                   meaning: tuple[str, float] | None = None) -> dict[float, list]:
     """Leave one group (writer or style) out; for every order weight, the (gold, predicted) pairs."""
     pairs: dict[float, list] = defaultdict(list)
     for group in sorted({a[key] for a in items}):
         train = [a for a in items if a[key] != group]
-        model = fit(train, c, 1.0)
+        model = fit(train, c, 1.0, meaning)
         for a in items:
             if a[key] != group:
                 continue
             for weight in weights:
                 model.transition_weight = weight
-                pairs[weight] += list(zip(a["labels"], model.decode(a["rows"])))
+                pairs[weight] += list(zip(a["labels"], model.decode(a["rows"], a["vectors"])))
     return pairs
 
 
@@ -163,16 +184,42 @@ def flag_report(items: tuple[dict, ...], predicted: dict[str, list[str]], title:
 def cross_validated_models(folds: int = 8) -> dict[str, star.LabelModel]:
     """For each devset answer id, a model that never saw it: the shipped settings fitted on
     tests/trainset alone (the devset is held out whole; `folds` is kept for older callers)."""
-    model = fit(list(answers(TRAINSET)), *shipped_settings())
+    c, weight, meaning, fallback = shipped_settings()
+    model = fit(list(answers(TRAINSET)), c, weight, meaning)
+    if meaning is not None:
+        model.fallback = fit(list(answers(TRAINSET)), *fallback)
     return {a["id"]: model for a in answers(DEVSET)}
 
 
-def shipped_settings() -> tuple[float, float]:
+def shipped_settings() -> tuple[float, float, tuple[str, float] | None, tuple[float, float]]:
+    """(C, order weight, meaning (variant, scale) or None, fallback (C, order weight)) of the shipped model."""
     if star.MODEL_PATH.is_file():
         data = json.loads(star.MODEL_PATH.read_text(encoding="utf-8"))
         if "C" in data:
-            return float(data["C"]), float(data.get("transition_weight", 1.0))
-    return 0.3, 1.0
+            meaning = (data["meaning_variant"], float(data["meaning_scale"])) if "meaning_weights" in data else None
+            back = data.get("fallback") or {}
+            return (float(data["C"]), float(data.get("transition_weight", 1.0)), meaning,
+                    (float(back.get("C", 1.0)), float(back.get("transition_weight", 0.5))))
+    return 0.3, 1.0, None, (0.3, 1.0)
+
+
+def sweep(train, grid, title: str) -> dict:
+    """Cross-validated macro-F1 (writer-out, style-out) for every setting in `grid` x order weight."""
+    print(f"\n{title}: leave-one-writer-out / leave-one-style-out on tests/trainset (accuracy, macro-F1)")
+    print(f"  {'setting':<24} {'order weight':>12}   {'writer-out acc':>14} {'F1':>6}   {'style-out acc':>13} {'F1':>6}"
+          f"   {'mean F1':>7}")
+    results = {}
+    for c, meaning in grid:
+        by_writer = cross_validate(train, "writer", c, meaning=meaning)
+        by_style = cross_validate(train, "style", c, meaning=meaning)
+        name = f"C={c}" + (f" {meaning[0]} x{meaning[1]:g}" if meaning else " cues only")
+        for weight in WEIGHT_GRID:
+            w_acc, w_f1 = scores(by_writer[weight])
+            s_acc, s_f1 = scores(by_style[weight])
+            results[(c, meaning, weight)] = ((w_f1 + s_f1) / 2, w_f1, s_f1)
+            print(f"  {name:<24} {weight:12.1f}   {w_acc:14.3f} {w_f1:6.3f}   {s_acc:13.3f} {s_f1:6.3f}"
+                  f"   {(w_f1 + s_f1) / 2:7.3f}", flush=True)
+    return results
 
 
 def main() -> None:
@@ -184,52 +231,69 @@ def main() -> None:
     print(f"tests/trainset: {len(train)} answers, {sum(len(a['rows']) for a in train)} sentences "
           f"({len({a['writer'] for a in train})} writers, {len({a['style'] for a in train})} styles); "
           f"tests/devset (held out): {len(held_out)} answers, {sum(len(a['rows']) for a in held_out)} sentences")
-    print("\nleave-one-writer-out / leave-one-style-out on tests/trainset (accuracy, macro-F1):")
-    print(f"  {'C':>5} {'order weight':>12}   {'writer-out acc':>14} {'F1':>6}   {'style-out acc':>13} {'F1':>6}")
-    results = {}
-    for c in C_GRID:
-        by_writer = cross_validate(train, "writer", c)
-        by_style = cross_validate(train, "style", c)
-        for weight in WEIGHT_GRID:
-            w_acc, w_f1 = scores(by_writer[weight])
-            s_acc, s_f1 = scores(by_style[weight])
-            results[(c, weight)] = w_f1
-            print(f"  {c:5.1f} {weight:12.1f}   {w_acc:14.3f} {w_f1:6.3f}   {s_acc:13.3f} {s_f1:6.3f}")
-    c, weight = max(results, key=results.get)
-    print(f"chosen by leave-one-writer-out macro-F1: C={c}, order weight={weight}")
+    cues = sweep(train, [(c, None) for c in C_GRID], "cues only")
+    c0, _, w0 = max(cues, key=lambda k: cues[k][0])
+    print(f"cues only, chosen by mean macro-F1: C={c0}, order weight={w0} (writer-out {cues[(c0, None, w0)][1]:.3f}, "
+          f"style-out {cues[(c0, None, w0)][2]:.3f})")
+    with_meaning = sweep(train, [(c, (variant, scale)) for c, variant, scale in MEANING_GRID], "cues + meaning")
+    c, meaning, weight = max(with_meaning, key=lambda k: with_meaning[k][0])
+    print(f"cues + meaning, chosen by mean macro-F1: C={c}, {meaning[0]} x{meaning[1]:g}, order weight={weight} "
+          f"(writer-out {with_meaning[(c, meaning, weight)][1]:.3f}, style-out {with_meaning[(c, meaning, weight)][2]:.3f})")
+    fallback = fit(list(train), c0, w0)
+    if with_meaning[(c, meaning, weight)][0] > cues[(c0, None, w0)][0]:
+        model = fit(list(train), c, weight, meaning)
+        model.fallback = fallback
+        chosen = with_meaning[(c, meaning, weight)]
+        print("shipped: cues + meaning (cues only as the fallback without the encoder)")
+    else:
+        model, c, weight, meaning, chosen = fallback, c0, w0, None, cues[(c0, None, w0)]
+        print("shipped: cues only (meaning did not beat it in cross-validation)")
 
-    model = fit(list(train), c, weight)
-    pairs = [(g, p) for a in held_out for g, p in zip(a["labels"], model.decode(a["rows"]))]
+    def decode(m, a):
+        return m.decode(a["rows"], a["vectors"] if m.meaning_weights is not None else None)
+
+    pairs = [(g, p) for a in held_out for g, p in zip(a["labels"], decode(model, a))]
     acc, f1 = scores(pairs)
     model.transition_weight = 0.0
-    alone = [(g, p) for a in held_out for g, p in zip(a["labels"], model.decode(a["rows"]))]
+    alone = [(g, p) for a in held_out for g, p in zip(a["labels"], decode(model, a))]
     model.transition_weight = weight
     acc0, f10 = scores(alone)
+    back = [(g, p) for a in held_out for g, p in zip(a["labels"], fallback.decode(a["rows"]))]
+    acc1, f11 = scores(back)
     print(f"\ntests/devset held out (model fitted on all of tests/trainset): accuracy {acc:.3f}, macro-F1 {f1:.3f}; "
-          f"without the order model {acc0:.3f} / {f10:.3f}")
+          f"without the order model {acc0:.3f} / {f10:.3f}; cues-only fallback {acc1:.3f} / {f11:.3f}")
     from sklearn.metrics import classification_report
 
     print(classification_report([g for g, _ in pairs], [p for _, p in pairs], digits=3, zero_division=0))
     by_style = defaultdict(list)
-    best = cross_validate(train, "style", c, weights=(weight,))[weight]
+    best = cross_validate(train, "style", c, weights=(weight,), meaning=meaning)[weight]
     offset = 0
     for a in sorted(train, key=lambda a: a["style"]):
         by_style[a["style"]] += best[offset : offset + len(a["rows"])]
         offset += len(a["rows"])
-    flag_report(held_out, {a["id"]: model.decode(a["rows"]) for a in held_out}, "tests/devset held out")
+    flag_report(held_out, {a["id"]: decode(model, a) for a in held_out}, "tests/devset held out")
     writer_out: dict[str, list[str]] = {}
     for group in sorted({a["writer"] for a in train}):
-        fold = fit([a for a in train if a["writer"] != group], c, weight)
-        writer_out.update({a["id"]: fold.decode(a["rows"]) for a in train if a["writer"] == group})
+        fold = fit([a for a in train if a["writer"] != group], c, weight, meaning)
+        writer_out.update({a["id"]: decode(fold, a) for a in train if a["writer"] == group})
     flag_report(train, writer_out, "tests/trainset leave-one-writer-out")
     print("leave-one-style-out, chosen settings, per held-out style: " + ", ".join(
         f"{style} {statistics.mean(g == p for g, p in pairs):.2f}" for style, pairs in sorted(by_style.items())))
     if not args.check:
-        model.save(star.MODEL_PATH, trained_on=str(TRAINSET.relative_to(REPO)),
-                   sentences=sum(len(a["rows"]) for a in train), C=c,
-                   cv_writer_out_macro_f1=round(results[(c, weight)], 3), devset_macro_f1=round(f1, 3))
+        fallback_metadata = {"C": c0, "cv_writer_out_macro_f1": round(cues[(c0, None, w0)][1], 3),
+                             "cv_style_out_macro_f1": round(cues[(c0, None, w0)][2], 3)}
+        data = model.to_dict()
+        if "fallback" in data:
+            data["fallback"].update(fallback_metadata)
+        data.update(trained_on=str(TRAINSET.relative_to(REPO)), sentences=sum(len(a["rows"]) for a in train), C=c,
+                    cv_writer_out_macro_f1=round(chosen[1], 3), cv_style_out_macro_f1=round(chosen[2], 3),
+                    devset_macro_f1=round(f1, 3))
+        from coach.safe_files import write_atomic
+
+        write_atomic(star.MODEL_PATH, json.dumps(data, separators=(",", ":")), mode=0o644)
         print(f"wrote {star.MODEL_PATH.relative_to(REPO)} ({star.MODEL_PATH.stat().st_size // 1024} KB, "
-              f"{len(model.vocabulary)} features)")
+              f"{len(model.vocabulary)} cue features" + (f", {model.meaning_weights.shape[1]} meaning features"
+                                                        if model.meaning_weights is not None else "") + ")")
 
 
 if __name__ == "__main__":
