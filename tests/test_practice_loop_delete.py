@@ -23,14 +23,19 @@ STORY = ("At my last company our fraud model was flagging too many good customer
 OUTCOME = "What was the outcome?"
 
 
+def _settings():
+    """No voice (nothing is spoken in these tests) and a speaker that does not exist."""
+    settings = load_settings()
+    return replace(settings, voice=replace(settings.voice, mute=True),
+                   audio=replace(settings.audio, output_device="no-such-speaker"))
+
+
 async def test_d_deletes_the_attempt_and_its_recording_and_keeps_its_follow_up(tmp_path):
     from coach.ui.screens.attempt import AttemptScreen
     from coach.ui.screens.delete_attempt import DeleteAttemptScreen
     from coach.ui.screens.history import HistoryScreen
 
-    settings = load_settings()
-    settings = replace(settings, voice=replace(settings.voice, mute=True),
-                       audio=replace(settings.audio, output_device="no-such-speaker"))
+    settings = _settings()
     recording = write_wav(tmp_path / "answer.wav")
     answer = analyse_text(STORY, question=QUESTION)
     parent = save_analysis(settings, answer, recording)  # copied into the data folder
@@ -44,6 +49,8 @@ async def test_d_deletes_the_attempt_and_its_recording_and_keeps_its_follow_up(t
 
     app = make_app(settings)
     async with app.run_test(size=(100, 30)) as pilot:
+        # The models load in a thread as the app starts; the test waits so none is cut off at exit.
+        await wait_for(pilot, lambda: app.model_state != "loading", timeout=120)
         await pilot.press("h")
         await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.all_rows_added)
         history_screen = app.screen
@@ -81,13 +88,14 @@ async def test_d_deletes_the_attempt_and_its_recording_and_keeps_its_follow_up(t
 async def test_a_follow_ups_page_names_its_answer_and_offers_no_compare():
     from coach.ui.screens.attempt import AttemptScreen
 
-    settings = load_settings()
+    settings = _settings()
     parent = save_analysis(settings, analyse_text(STORY, question=QUESTION))
     turn = save_analysis(settings, analyse_text("False positives fell by a third by the holidays.",
                                                 question=replace(QUESTION, text=OUTCOME, kind="follow_up")),
                          parent_id=parent)
     app = make_app(settings)
     async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.model_state != "loading", timeout=120)
         app.push_screen(AttemptScreen(turn))
         await wait_for(pilot, lambda: isinstance(app.screen, AttemptScreen) and app.screen.attempt is not None)
         meta = str(app.screen.query_one("#attempt-meta").render())
