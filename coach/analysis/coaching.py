@@ -221,6 +221,13 @@ _ASKS = (
 )
 
 
+#: How people say how something ended, for a short answer the STAR labeller may not call a result.
+#: Verbs that are also actions ("worked", "launched", "cut") are left out: "I worked with them" is not an outcome.
+_OUTCOME = re.compile(r"\b(in the end|as a result|ended up|in the finish|finally|which meant|that meant|led to|"
+                      r"fell|rose|dropped|doubled|halved|improved|increased|decreased|grew|shrank|went (up|down)|"
+                      r"came (back|down))\b", re.I)
+
+
 def check_follow_up(asked: str, doc, labelled, concepts: list[str]) -> FollowUpCheck | None:
     """Whether the answer gives what the follow-up asked: an outcome, a number, the speaker's own
     actions, context, a lesson, a trade-off, or the topic it names. The follow-ups coach asks
@@ -233,7 +240,8 @@ def check_follow_up(asked: str, doc, labelled, concepts: list[str]) -> FollowUpC
         if match is None:
             continue
         if what == "outcome":
-            ok = "result" in labels
+            ok = "result" in labels or any(star_module.has_quantity(span) or _OUTCOME.search(span.text)
+                                           for span, _ in labelled)
             return FollowUpCheck(asked, ok, "you said how it ended" if ok else "no sentence says how it ended")
         if what == "measure":
             ok = any(star_module.has_quantity(span) for span, _ in labelled)
