@@ -188,7 +188,8 @@ class PracticeScreen(Screen):
         self.post_message(self.Spoken(None))
 
     def on_practice_screen_spoken(self, message: Spoken) -> None:
-        self.app.prepare_after(self.question, self.mock)  # while the user answers
+        if self.state != "left":
+            self.app.prepare_after(self.question, self.mock)  # while the user answers
         if message.problem and self.state == "asking":
             self._notice(message.problem)
         elif message.problem:  # the user is already answering: do not cover what the screen says
