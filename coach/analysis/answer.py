@@ -263,9 +263,14 @@ def _load_analysis_models(question: QuestionContext) -> list:
     from coach.analysis.language import load_in_background
 
     threads = [load_in_background()]
-    if question.text or question.concepts:  # only relevance and concept coverage use the encoder
+    if _uses_encoder(question):
         threads.append(embeddings.load_in_background())
     return threads
+
+
+def _uses_encoder(question: QuestionContext) -> bool:
+    """The STAR labeller reads meaning, relevance needs a question, concept coverage concepts."""
+    return question.kind == "behavioral" or bool(question.text or question.concepts)
 
 
 def check_answer_text(cleaned: str, name: str = "The answer") -> None:
@@ -311,6 +316,10 @@ def analyse_text(text: str, *, question: QuestionContext | None = None, source: 
                          f"{MAX_ANSWER_CHARS:,} characters (about an hour of speech): paste a single answer.")
     cleaned = " ".join(text.split())
     check_answer_text(cleaned, name)
+    if _uses_encoder(question):  # it loads (native code) while spaCy's pipeline loads (Python)
+        from coach.analysis import embeddings
+
+        embeddings.load_in_background()
     coaching = coach_answer(TimedText(cleaned), kind=question.kind, target_s=question.target_s,
                             concepts=list(question.concepts), follow_ups=list(question.follow_ups),
                             question=question.text)
