@@ -9,9 +9,8 @@ if TYPE_CHECKING:
 
     from coach.analysis.answer import AnswerAnalysis
 
-#: Pace reference ranges from PRODUCT.md (MS Speaker Coach, Street & Brady 1982, Read.ai).
-IDEAL_WPM = (130, 160)
-ACCEPTABLE_WPM = (100, 165)
+from coach.analysis.pace import ACCEPTABLE_WPM, IDEAL_WPM
+
 _BARS = "▁▂▃▄▅▆▇█"
 
 
