@@ -6,6 +6,12 @@ coach.analysis.star.sentence_features (cues) and the sentence encoder's vectors
 counted from the training answers; an answer's labels are decoded jointly (Viterbi). A cue-only
 model is fitted too and shipped inside it as the fallback for when the encoder is not installed.
 
+By default only the cue-only model is fitted and shipped: with the vectors (--meaning) the
+sentence macro-F1 rises in cross-validation (mean writer-out/style-out 0.884 against 0.868) but
+the answer flags users see fall in the same cross-validation (result present 0.943 / 0.939
+against 0.969 / 0.952 writer-out / style-out, ownership 0.969 / 0.956 against 0.983 / 0.969),
+and "My action was to ..." is labelled a task again (tests/test_star.py).
+
 Settings (C, the weight of the order model, which meaning features and their scale) are chosen by
 the mean of the leave-one-writer-out and leave-one-style-out macro-F1 on tests/trainset (each
 reported); the meaning model ships only if it beats the cue-only one there. tests/devset is held out entirely
@@ -225,6 +231,8 @@ def sweep(train, grid, title: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="only report; do not write the model")
+    parser.add_argument("--meaning", action="store_true",
+                        help="also fit with the encoder's vectors, and ship that model when its mean macro-F1 is higher")
     args = parser.parse_args()
     train = answers(TRAINSET)
     held_out = answers(DEVSET)
@@ -235,19 +243,21 @@ def main() -> None:
     c0, _, w0 = max(cues, key=lambda k: cues[k][0])
     print(f"cues only, chosen by mean macro-F1: C={c0}, order weight={w0} (writer-out {cues[(c0, None, w0)][1]:.3f}, "
           f"style-out {cues[(c0, None, w0)][2]:.3f})")
-    with_meaning = sweep(train, [(c, (variant, scale)) for c, variant, scale in MEANING_GRID], "cues + meaning")
-    c, meaning, weight = max(with_meaning, key=lambda k: with_meaning[k][0])
-    print(f"cues + meaning, chosen by mean macro-F1: C={c}, {meaning[0]} x{meaning[1]:g}, order weight={weight} "
-          f"(writer-out {with_meaning[(c, meaning, weight)][1]:.3f}, style-out {with_meaning[(c, meaning, weight)][2]:.3f})")
     fallback = fit(list(train), c0, w0)
-    if with_meaning[(c, meaning, weight)][0] > cues[(c0, None, w0)][0]:
+    if args.meaning:
+        with_meaning = sweep(train, [(c, (variant, scale)) for c, variant, scale in MEANING_GRID], "cues + meaning")
+        c, meaning, weight = max(with_meaning, key=lambda k: with_meaning[k][0])
+        print(f"cues + meaning, chosen by mean macro-F1: C={c}, {meaning[0]} x{meaning[1]:g}, order weight={weight} "
+              f"(writer-out {with_meaning[(c, meaning, weight)][1]:.3f}, "
+              f"style-out {with_meaning[(c, meaning, weight)][2]:.3f})")
+    if args.meaning and with_meaning[(c, meaning, weight)][0] > cues[(c0, None, w0)][0]:
         model = fit(list(train), c, weight, meaning)
         model.fallback = fallback
         chosen = with_meaning[(c, meaning, weight)]
         print("shipped: cues + meaning (cues only as the fallback without the encoder)")
     else:
         model, c, weight, meaning, chosen = fallback, c0, w0, None, cues[(c0, None, w0)]
-        print("shipped: cues only (meaning did not beat it in cross-validation)")
+        print("shipped: cues only" + (" (meaning did not beat it in cross-validation)" if args.meaning else ""))
 
     def decode(m, a):
         return m.decode(a["rows"], a["vectors"] if m.meaning_weights is not None else None)
