@@ -269,8 +269,16 @@ def _load_analysis_models(question: QuestionContext) -> list:
 
 
 def _uses_encoder(question: QuestionContext) -> bool:
-    """The STAR labeller reads meaning, relevance needs a question, concept coverage concepts."""
-    return question.kind == "behavioral" or bool(question.text or question.concepts)
+    """Relevance needs a question, concept coverage concepts, and the STAR labeller the encoder
+    only when the shipped model reads meaning (the cue-only one does not: no 150 MB for it)."""
+    if question.text or question.concepts:
+        return True
+    if question.kind != "behavioral":
+        return False
+    from coach.analysis.star import default_model
+
+    model = default_model()
+    return model is not None and model.meaning_weights is not None
 
 
 def check_answer_text(cleaned: str, name: str = "The answer") -> None:
