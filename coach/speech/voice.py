@@ -14,6 +14,7 @@ from the first ``runAndWait``, a ``save_to_file`` target that sticks to later ``
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import tempfile
@@ -240,6 +241,22 @@ _wanted: list[tuple[str, VoiceSettings]] = []
 #: slows down a question being asked.
 _speaking = 0
 _maker: threading.Thread | None = None
+#: Threads that may be inside onnxruntime, and whether the process is ending: a thread still in
+#: there when the interpreter finishes aborts the process ("terminate called ...").
+_makers: set[threading.Thread] = set()
+_closing = False
+
+
+@atexit.register
+def _stop_making() -> None:
+    """Let every maker finish the piece it is making, and stop."""
+    global _closing
+    with _changed:
+        _closing = True
+        _wanted.clear()
+        _changed.notify_all()
+    for thread in list(_makers):
+        thread.join(timeout=10)
 
 
 def _key(engine: Engine, text: str, settings: VoiceSettings) -> tuple:
@@ -277,7 +294,7 @@ def _make(engine: Engine, key: tuple, text: str, settings: VoiceSettings, made: 
         for part in engine.pieces(text, settings):
             made.add(part)
             with _prepared_lock:
-                if keep_going():
+                if not _closing and keep_going():
                     continue
                 if _prepared.get(key) is made:
                     del _prepared[key]
@@ -312,14 +329,17 @@ def prepare_in_background(texts: list[str], settings: VoiceSettings) -> None:
         _changed.notify_all()
         if _maker is None or not _maker.is_alive():
             _maker = threading.Thread(target=_make_wanted, name="coach-voice-prepare", daemon=True)
+            _makers.add(_maker)
             _maker.start()
 
 
 def _make_wanted() -> None:
     while True:
         with _changed:
-            while not _wanted or _speaking:
+            while (not _wanted or _speaking) and not _closing:
                 _changed.wait()
+            if _closing:
+                return
             text, settings = _wanted[0]
         try:
             engine, key, made, new = _taken(text, settings, claim=False)
@@ -327,7 +347,7 @@ def _make_wanted() -> None:
             new = False
         if new:
             def keep_going(made=made, text=text, settings=settings) -> bool:
-                while _speaking:  # the lock is held: wait() releases it meanwhile
+                while _speaking and not _closing:  # the lock is held: wait() releases it meanwhile
                     _changed.wait()
                 return made.claimed or (text, settings) in _wanted
 
@@ -453,8 +473,11 @@ def speak(text: str, settings: VoiceSettings, *, device: str | int | None = None
                 with _changed:
                     _speaking -= 1
                     _changed.notify_all()
+                _makers.discard(threading.current_thread())
 
-        threading.Thread(target=make, name="coach-voice-make", daemon=True).start()
+        maker = threading.Thread(target=make, name="coach-voice-make", daemon=True)
+        _makers.add(maker)
+        maker.start()
     try:
         _play_pieces(iter(made), engine.sample_rate, device, should_stop, on_first_sound)
     finally:
