@@ -77,13 +77,14 @@ def same_spelling(reference: str, heard: str) -> tuple[str, str]:
     return reference, " ".join(out)
 
 
-def intelligibility(questions, transcriber, folder: Path, show_errors: bool = False) -> None:
+def intelligibility(questions, transcriber, folder: Path, show_errors: bool = False,
+                    engines: tuple[str, ...] = ("piper", "pyttsx3")) -> None:
     import jiwer
     import soundfile
     from whisper_normalizer.english import EnglishTextNormalizer
 
     from coach.audio.files import load_audio
-    from coach.speech.voice import write_wav
+    from coach.speech.voice import VoiceError, write_wav
 
     normalise = EnglishTextNormalizer()
     seconds = {"piper": 0.0, "pyttsx3": 0.0}
@@ -92,14 +93,21 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
     as_is: dict[str, list[str]] = {"piper": [], "pyttsx3": []}
     heard: dict[str, list[str]] = {"piper": [], "pyttsx3": []}
     worst: dict[str, list[tuple[float, str, str]]] = {"piper": [], "pyttsx3": []}
+    failed = {"piper": 0, "pyttsx3": 0}
     started = time.perf_counter()
     for n, question in enumerate(questions, 1):
         reference = normalise(question.text)
-        for engine in ("piper", "pyttsx3") if n % 2 else ("pyttsx3", "piper"):
+        for engine in engines if n % 2 else engines[::-1]:
             path = folder / f"{engine}.wav"
-            write_wav(question.text, path, _settings(engine))
-            seconds[engine] += soundfile.info(str(path)).duration
-            raw = normalise(transcriber.transcribe(load_audio(path).samples).text)
+            try:
+                write_wav(question.text, path, _settings(engine))
+            except VoiceError as exc:  # counted as nothing heard: every word of the question missed
+                print(f"   {engine} did not speak {question.id}: {exc}", flush=True)
+                failed[engine] += 1
+                raw = ""
+            else:
+                seconds[engine] += soundfile.info(str(path)).duration
+                raw = normalise(transcriber.transcribe(load_audio(path).samples).text)
             as_is[engine].append(raw)
             ref, text = same_spelling(reference, raw)
             heard[engine].append(text)
@@ -111,15 +119,18 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
         if n % 20 == 0:
             print(f"  {n}/{len(questions)} questions, {time.perf_counter() - started:.0f} s", flush=True)
     words = sum(len(r.split()) for r in refs)
-    for engine in ("piper", "pyttsx3"):
+    for engine in engines:
         print(f"   {engine}: {sum(len(q.text.split()) for q in questions) / seconds[engine] * 60:.0f} words a minute "
               "at rate 170 (the whole written file, pauses included)")
     print(f"\n1. Intelligibility: {len(questions)} questions, {words} words, transcribed by the bundled Whisper")
     for engine, label in (("piper", "Piper joe (default)"), ("pyttsx3", "espeak-ng (fallback)")):
+        if engine not in engines:
+            continue
         total = jiwer.wer(refs, heard[engine])
         print(f"   {label:22s} total WER {total:.4f}   ({'meets' if total <= 0.03 else 'misses'} <= 0.03; "
-              f"{jiwer.wer(raw_refs, as_is[engine]):.4f} without settling compounds and British spellings)")
-    for engine in ("piper", "pyttsx3"):
+              f"{jiwer.wer(raw_refs, as_is[engine]):.4f} without settling compounds and British spellings; "
+              f"{failed[engine]} questions not spoken, counted as all missed)")
+    for engine in engines:
         for wer, qid, text in sorted(worst[engine], reverse=True)[:3]:
             if wer:
                 print(f"   worst {engine:8s} {wer:.2f} {qid}: {text}")
@@ -172,6 +183,8 @@ def main() -> None:
     parser.add_argument("--first-every", type=int, default=4,
                         help="time the first audio of every Nth question (each is made twice per engine)")
     parser.add_argument("--errors", action="store_true", help="print every question Piper's speech was misheard in")
+    parser.add_argument("--engines", default="piper,pyttsx3",
+                        help="intelligibility of these engines only (comma-separated; two processes can split them)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: wer,first,memory")
     args = parser.parse_args()
 
@@ -197,7 +210,8 @@ def main() -> None:
     if "wer" not in skip:
         transcriber = transcriber_for(Settings())
         with tempfile.TemporaryDirectory() as folder:
-            intelligibility(questions, transcriber, Path(folder), args.errors)
+            engines = tuple(e for e in ("piper", "pyttsx3") if e in args.engines.split(","))
+            intelligibility(questions, transcriber, Path(folder), args.errors, engines)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 

@@ -89,7 +89,9 @@ def _espeak_to_file(text: str, path: Path, *, rate: int, voice: str) -> Path:
         # The espeak driver prints "Audio saved to ..." on stdout, which would draw over a TUI.
         with contextlib.redirect_stdout(io.StringIO()):
             engine.runAndWait()
-    deadline = time.monotonic() + 5
+    # espeak-ng wrote nothing for 5 s once on a 2-core machine at load 10 (the benchmark lost
+    # its run at question 80): a generous wait, as a real failure is rare and then only slower.
+    deadline = time.monotonic() + 20
     last_size = -1
     while time.monotonic() < deadline:  # espeak-ng may still be writing when runAndWait returns
         size = path.stat().st_size if path.exists() else 0
