@@ -287,6 +287,11 @@ def main() -> None:
         fold = fit([a for a in train if a["writer"] != group], c, weight, meaning)
         writer_out.update({a["id"]: decode(fold, a) for a in train if a["writer"] == group})
     flag_report(train, writer_out, "tests/trainset leave-one-writer-out")
+    style_out: dict[str, list[str]] = {}
+    for group in sorted({a["style"] for a in train}):
+        fold = fit([a for a in train if a["style"] != group], c, weight, meaning)
+        style_out.update({a["id"]: decode(fold, a) for a in train if a["style"] == group})
+    flag_report(train, style_out, "tests/trainset leave-one-style-out")
     print("leave-one-style-out, chosen settings, per held-out style: " + ", ".join(
         f"{style} {statistics.mean(g == p for g, p in pairs):.2f}" for style, pairs in sorted(by_style.items())))
     if not args.check:

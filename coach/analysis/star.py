@@ -5,7 +5,9 @@ Each sentence gets a score per label from a logistic regression over what a coac
 is, outcome verbs, magnitudes with units, note-style verb-first fragments, S/T/A/R headers and its
 words); the labels of a whole answer are then decoded together (Viterbi) with the order stories
 are told in: a transition matrix and first/last-sentence priors learned from labelled answers. The
-cue rules alone still label when no model ships. Trained by benchmarks/train_star.py on
+cue rules alone still label when no model ships. A model may also weigh each sentence's vector from
+the sentence encoder (benchmarks/train_star.py --meaning); the shipped one does not, because in
+cross-validation that lowered the result-present and ownership flags (README, STAR). Trained by benchmarks/train_star.py on
 tests/trainset (written and labelled here); measured on real answers by benchmarks/star_real_eval.py.
 """
 
