@@ -242,8 +242,7 @@ def spoken_span_s(words: list[Word]) -> float:
 
 
 def _regions_while_loading(samples, transcriber: Transcriber) -> tuple[list[SpeechRegion], ModelError | None]:
-    """Voice activity, measured in a thread while this thread loads Whisper (here, because the
-    thread that loads the model is the one it decodes fast in; see :meth:`Transcriber.load`).
+    """Voice activity, measured in a thread while Whisper loads on its decoder thread.
     A model that cannot load is returned, not raised: a recording without speech says so first."""
     from concurrent.futures import ThreadPoolExecutor
 

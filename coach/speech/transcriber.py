@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -14,6 +17,8 @@ from coach.audio.files import SAMPLE_RATE
 from coach.errors import ModelError
 from coach.speech.models import ModelChoice
 from coach.speech.vad import SpeechRegion
+
+T = TypeVar("T")
 
 #: Longest chunk the decoder reads at once (Whisper's window is 30 s).
 _MAX_CHUNK_S = 28.0
@@ -65,6 +70,43 @@ _loaded: dict[tuple[str, str, int], object] = {}
 _load_lock = threading.Lock()
 
 
+class _DecoderThread:
+    """The one thread that loads Whisper and decodes with it, whichever thread asks.
+
+    A model loaded in one thread decoded an 11 s clip several times slower in another (on 2 cores:
+    8-23 s against 1.2-2.7 s, benchmarks/decoder_thread.py), and the TUI loads in one worker and
+    transcribes in others. A daemon thread, so a decode in progress never holds up the exit.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def run(self, fn: Callable[..., T], *args, **kwargs) -> T:
+        if threading.current_thread() is self._thread:
+            return fn(*args, **kwargs)
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="coach-whisper", daemon=True)
+                self._thread.start()
+        done: Future = Future()
+        self._jobs.put((done, fn, args, kwargs))
+        return done.result()
+
+    def _serve(self) -> None:
+        while True:
+            done, fn, args, kwargs = self._jobs.get()
+            if done.set_running_or_notify_cancel():
+                try:
+                    done.set_result(fn(*args, **kwargs))
+                except BaseException as exc:  # handed to the caller, who raises it in its own thread
+                    done.set_exception(exc)
+
+
+_decoder = _DecoderThread()
+
+
 class Transcriber:
     """Loads its model on first use and transcribes 16 kHz mono samples into timed words."""
 
@@ -90,12 +132,14 @@ class Transcriber:
     def load(self):
         """Load the model (once per process) and return it.
 
-        Call it from the thread that will transcribe: on 2 cores, a model loaded in another
-        thread decoded an 11 s clip 3-8x slower (13-39 s against 4.7-5.3 s, measured under load).
+        Runs on the decoder thread (see :class:`_DecoderThread`), as every decode does.
 
         Raises:
             ModelError: the model files are unreadable, or a named model cannot be downloaded.
         """
+        return _decoder.run(self._load_here)
+
+    def _load_here(self):
         with _load_lock:
             if self._key in _loaded:
                 return _loaded[self._key]
@@ -123,6 +167,19 @@ class Transcriber:
             return whisper
 
     def transcribe(
+        self,
+        samples,
+        *,
+        initial_prompt: str | None = None,
+        on_progress: Callable[[float], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        regions: Sequence[SpeechRegion] | None = None,
+    ) -> Transcript:
+        """Transcribe on the decoder thread; see :meth:`_transcribe_here`."""
+        return _decoder.run(self._transcribe_here, samples, initial_prompt=initial_prompt,
+                            on_progress=on_progress, should_stop=should_stop, regions=regions)
+
+    def _transcribe_here(
         self,
         samples,
         *,
