@@ -33,6 +33,9 @@ VA_DIR="${VIRTUAL_AUDIO_DIR:-/tmp/coach-virtual-audio}"
 VA_DIR="${VA_DIR%/}"
 SOCKET="$VA_DIR/native"
 RUNTIME="$VA_DIR/runtime"
+# Clients (pactl, paplay, PortAudio through ALSA) keep their cookie and runtime link here, not in
+# the caller's ~/.config/pulse: the tests leave the user's home as they found it.
+export PULSE_COOKIE="$VA_DIR/client-cookie" PULSE_RUNTIME_PATH="$RUNTIME"
 PIDFILE="$RUNTIME/pid"
 PA_SCRIPT="$VA_DIR/virtual_audio.pa"
 LOG="$VA_DIR/pulseaudio.log"
@@ -85,6 +88,8 @@ print_env() {
     # What a client process needs in its environment *before* it imports sounddevice.
     printf 'PULSE_SERVER=unix:%s\n' "$SOCKET"
     printf 'ALSA_CONFIG_PATH=%s:%s\n' "$ALSA_SYSTEM_CONF" "$ALSA_TEST_CONF"
+    printf 'PULSE_COOKIE=%s\n' "$PULSE_COOKIE"
+    printf 'PULSE_RUNTIME_PATH=%s\n' "$PULSE_RUNTIME_PATH"
     # Informational, used by virtual_audio.py and tests:
     printf 'VIRTUAL_AUDIO_DIR=%s\n' "$VA_DIR"
     printf 'VIRTUAL_AUDIO_MIC=%s\n' "$MIC"
