@@ -102,6 +102,15 @@ def stop_to_feedback(answer: Path) -> tuple[float, float, float]:
     return latency, batch, analysis.duration_s
 
 
+async def wait_until(pilot, condition, timeout: float = 120.0, step: float = 0.05) -> None:
+    """Let the app run until ``condition()`` holds; give up after ``timeout`` seconds of wall time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"stuck on {type(pilot.app.screen).__name__}")
+        await pilot.pause(step)
+
+
 async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, float]]:
     from coach.settings import load_settings
     from coach.ui.app import make_app
@@ -111,12 +120,8 @@ async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, f
     app = make_app(load_settings(), speak=True)
     readings = []
     async with app.run_test(size=(120, 40)) as pilot:
-        async def wait(condition, timeout=120.0):
-            deadline = time.monotonic() + timeout
-            while not condition():
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"stuck on {type(app.screen).__name__}")
-                await pilot.pause(0.05)
+        def wait(condition, timeout=120.0):
+            return wait_until(pilot, condition, timeout)
 
         await wait(lambda: app.model_state == "ready")
         await pilot.press("enter")
@@ -192,12 +197,8 @@ async def first_audio(rounds: int, dwell_s: float) -> dict[str, list[float]]:
     watch = SpeakerWatch()
     try:
         async with app.run_test(size=(120, 40)) as pilot:
-            async def wait(condition, timeout=120.0):
-                deadline = time.monotonic() + timeout
-                while not condition():
-                    if time.monotonic() > deadline:
-                        raise SystemExit(f"stuck on {type(app.screen).__name__}")
-                    await pilot.pause(0.01)
+            def wait(condition, timeout=120.0):
+                return wait_until(pilot, condition, timeout, step=0.01)  # first audio is timed to 10 ms
 
             await wait(lambda: app.model_state == "ready" and app._voice_loaded)
             home = app.screen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import threading
@@ -107,6 +108,16 @@ class _DecoderThread:
 _decoder = _DecoderThread()
 
 
+def _on_decoder_thread(method: Callable[..., T]) -> Callable[..., T]:
+    """Run the method on the decoder thread, whichever thread calls it."""
+
+    @functools.wraps(method)
+    def run(*args, **kwargs) -> T:
+        return _decoder.run(method, *args, **kwargs)
+
+    return run
+
+
 class Transcriber:
     """Loads its model on first use and transcribes 16 kHz mono samples into timed words."""
 
@@ -129,17 +140,13 @@ class Transcriber:
     def is_loaded(self) -> bool:
         return self._key in _loaded
 
+    @_on_decoder_thread
     def load(self):
         """Load the model (once per process) and return it.
-
-        Runs on the decoder thread (see :class:`_DecoderThread`), as every decode does.
 
         Raises:
             ModelError: the model files are unreadable, or a named model cannot be downloaded.
         """
-        return _decoder.run(self._load_here)
-
-    def _load_here(self):
         with _load_lock:
             if self._key in _loaded:
                 return _loaded[self._key]
@@ -166,20 +173,8 @@ class Transcriber:
             _loaded[self._key] = whisper
             return whisper
 
+    @_on_decoder_thread
     def transcribe(
-        self,
-        samples,
-        *,
-        initial_prompt: str | None = None,
-        on_progress: Callable[[float], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
-        regions: Sequence[SpeechRegion] | None = None,
-    ) -> Transcript:
-        """Transcribe on the decoder thread; see :meth:`_transcribe_here`."""
-        return _decoder.run(self._transcribe_here, samples, initial_prompt=initial_prompt,
-                            on_progress=on_progress, should_stop=should_stop, regions=regions)
-
-    def _transcribe_here(
         self,
         samples,
         *,
