@@ -46,9 +46,41 @@ def _network_calls(trace: Path) -> list[str]:
     return found
 
 
+_OPEN = re.compile(r'^(?P<pid>\d+)\s+openat\(\w+, "(?P<path>[^"]*)", (?P<rest>.*)$')
+_RESUMED = re.compile(r"^(?P<pid>\d+)\s+<\.\.\. openat resumed>(?P<rest>.*)$")
+_SUCCEEDED = re.compile(r"\) = \d+$")
+
+
+def _opened(log: str) -> list[str]:
+    """Paths the traced processes opened. With several threads, strace cuts a call another thread
+    interrupts into an "<unfinished ...>" line and a "resumed" line: the two are joined by pid."""
+    opened, pending = [], {}
+    for line in log.splitlines():
+        if match := _OPEN.match(line):
+            if match["rest"].endswith("<unfinished ...>"):
+                pending[match["pid"]] = match["path"]
+            elif _SUCCEEDED.search(match["rest"]):
+                opened.append(match["path"])
+        elif (match := _RESUMED.match(line)) and match["pid"] in pending:
+            path = pending.pop(match["pid"])
+            if _SUCCEEDED.search(match["rest"]):
+                opened.append(path)
+    return opened
+
+
 def _loaded_onnxruntime(trace: Path) -> bool:
     """Whether the traced process loaded onnxruntime at all (else a clean result proves nothing)."""
-    return re.search(r'openat\(.*onnxruntime_pybind11_state[^"]*", .*\) = \d', trace.read_text(errors="replace")) is not None
+    return any("onnxruntime_pybind11_state" in path for path in _opened(trace.read_text(errors="replace")))
+
+
+def test_an_open_cut_in_two_by_another_thread_still_counts():
+    """A CI run missed onnxruntime's load: another thread's call had split the line in two."""
+    so = "/venv/onnxruntime/capi/onnxruntime_pybind11_state.cpython-311-x86_64-linux-gnu.so"
+    log = (f'101 openat(AT_FDCWD, "{so}", O_RDONLY|O_CLOEXEC <unfinished ...>\n'
+           '102 openat(AT_FDCWD, "/venv/other.so", O_RDONLY|O_CLOEXEC) = 7\n'
+           '101 <... openat resumed>) = 6\n'
+           '102 openat(AT_FDCWD, "/missing.so", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)\n')
+    assert _opened(log) == ["/venv/other.so", so]
 
 
 def _telemetry_files(home: Path) -> list[Path]:
