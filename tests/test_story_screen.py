@@ -12,6 +12,7 @@ from coach.settings import load_settings
 from coach.stories.library import sample_files
 from coach.ui.app import make_app
 from coach.ui.screens.stories import StoryLibraryScreen
+from tests.support.pilot import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -30,13 +31,8 @@ def _library(tmp_path: Path) -> Path:
     return folder
 
 
-async def _wait_for(pilot, condition, timeout: float = 60.0) -> None:
-    """Wait on the app's own progress (workers, messages), checking a condition."""
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the app did not get there in time")
+async def _wait_for(pilot, condition) -> None:
+    await wait_for(pilot, condition, timeout=60.0)
 
 
 def _notes(app) -> list[tuple[str, str]]:

@@ -405,6 +405,20 @@ def _fmt_s(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
+#: What a length outside the target band is told, by verdict and kind of question.
+_LENGTH_ADVICE = {
+    "long": ("ran past", {
+        "behavioral": "keep the background short and stop after the result.",
+        "think_aloud": "reach a recommendation sooner, and leave the detail for the interviewer's questions.",
+        "follow_up": "a follow-up wants the one thing asked; give it and stop."}),
+    "short": ("was short of", {
+        "behavioral": "add detail on what you did and what came of it.",
+        "think_aloud": "think aloud through more of it: the options you weighed, their trade-offs, "
+                       "and how you would check the result.",
+        "follow_up": "add the detail behind it, an example or a number."}),
+}
+
+
 def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, repeats, tangents, scores,
             follow_ups, word_count, pace_wpm=None, voice=None) -> tuple[list[str], str, str | None]:
     """Tips ranked by how much each gap costs, each naming what was observed. Delivery tips rank
@@ -489,20 +503,10 @@ def _advice(kind, star, think, fillers, filler_rate, hedges, length: Length, rep
         candidates.append((58, f"You hedged {len(hedges)} times ({sample}): state what you did and believe plainly."))
     about = "about " if length.estimated else ""
     off_by = abs(length.duration_s - length.target_s) / length.target_s - 1 / 3  # past the on-target band
-    if length.verdict == "long":
-        advice = {"behavioral": "keep the background short and stop after the result.",
-                  "think_aloud": "reach a recommendation sooner, and leave the detail for the interviewer's "
-                                 "questions.",
-                  "follow_up": "a follow-up wants the one thing asked; give it and stop."}[kind]
-        candidates.append((_beyond(64, off_by, 2 / 3), f"At {about}{_fmt_s(length.duration_s)} the answer ran past "
-                           f"the {_fmt_s(length.target_s)} target: {advice}"))
-    elif length.verdict == "short":
-        advice = {"behavioral": "add detail on what you did and what came of it.",
-                  "think_aloud": "think aloud through more of it: the options you weighed, their trade-offs, "
-                                 "and how you would check the result.",
-                  "follow_up": "add the detail behind it, an example or a number."}[kind]
-        candidates.append((_beyond(64, off_by, 2 / 3), f"At {about}{_fmt_s(length.duration_s)} the answer was short "
-                           f"of the {_fmt_s(length.target_s)} target: {advice}"))
+    if length.verdict in _LENGTH_ADVICE:
+        missed, advice = _LENGTH_ADVICE[length.verdict]
+        candidates.append((_beyond(64, off_by, 2 / 3), f"At {about}{_fmt_s(length.duration_s)} the answer {missed} "
+                           f"the {_fmt_s(length.target_s)} target: {advice[kind]}"))
     if repeats:
         phrase, count = repeats[0]
         candidates.append((40, f"You said \"{phrase}\" {count} times: once is enough, then \"it\" or nothing."
