@@ -130,13 +130,21 @@ from coach.ui.screens.feedback import FeedbackScreen
 async def main():
     app = make_app(speak=False)
     async with app.run_test(size=(120, 40)) as pilot:
+        def button_on_screen():
+            # Composed is not enough: until the first layout the button has no region, and a click at
+            # its (empty) region lands on the backdrop. A CI run at 30e9afa lost its click that way.
+            if not isinstance(app.screen, RecoveryScreen) or not app.screen.query("#analyse"):
+                return False
+            button = app.screen.query_one("#analyse")
+            return bool(button.region) and app.get_widget_at(*button.region.center)[0] is button
+
         for _ in range(600):
-            if isinstance(app.screen, RecoveryScreen) and app.screen.query("#analyse"):
+            if button_on_screen():
                 break
             await pilot.pause(0.05)
         assert isinstance(app.screen, RecoveryScreen), type(app.screen)
         print(f"recovery offered after {time.monotonic() - started:.1f} s", file=sys.stderr)
-        await pilot.click("#analyse")
+        assert await pilot.click("#analyse"), "the click on 'Analyse it' did not land on the button"
         for _ in range(3000):  # up to 150 s: the recovered answer is analysed with every model loading at once
             if isinstance(app.screen, FeedbackScreen):
                 break

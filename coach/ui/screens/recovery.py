@@ -14,7 +14,8 @@ from textual.widgets import Button, Label, Static
 
 
 class RecoveryScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "later", "Later")]
+    BINDINGS = [Binding("a", "analyse", "Analyse it"), Binding("k", "keep", "Keep the file"),
+                Binding("escape", "later", "Later")]
 
     def __init__(self, found: list[tuple[Path, dict]]) -> None:
         super().__init__()
@@ -31,12 +32,12 @@ class RecoveryScreen(ModalScreen[None]):
             if len(self.found) > 1:
                 yield Static(f"{len(self.found) - 1} more unfinished recording(s) are in the same folder.")
             with Horizontal():
-                yield Button("Analyse it", variant="primary", id="analyse")
-                yield Button("Keep the file, stop asking", id="dismiss")
-                yield Button("Later", id="later")
+                yield Button("Analyse it (a)", variant="primary", id="analyse")
+                yield Button("Keep the file, stop asking (k)", id="dismiss")
+                yield Button("Later (Esc)", id="later")
 
     @on(Button.Pressed, "#analyse")
-    def _analyse(self) -> None:
+    def action_analyse(self) -> None:
         from coach.audio.recorder import mark_recovered
 
         audio, metadata = self.found[0]
@@ -73,7 +74,7 @@ class RecoveryScreen(ModalScreen[None]):
         self.app.push_screen(feedback)
 
     @on(Button.Pressed, "#dismiss")
-    def _dismiss_marker(self) -> None:
+    def action_keep(self) -> None:
         from coach.audio.recorder import mark_recovered
 
         mark_recovered(self.found[0][0])
