@@ -10,8 +10,8 @@ mode="${1:-app}"
 shift || true
 case "$mode" in app|test) ;; *) echo "usage: bash bootstrap.sh app|test [ARGS...]" >&2; exit 64 ;; esac
 
-# System packages. libportaudio2: microphone and speaker (sounddevice); espeak-ng: the voice
-# that reads questions (pyttsx3). The tests add a virtual sound server so a real microphone
+# System packages. libportaudio2: microphone and speaker (sounddevice); espeak-ng: the fallback
+# voice that reads questions when Piper cannot. The tests add a virtual sound server so a real microphone
 # path runs without sound hardware (tests/support/virtual_audio.sh), tmux to drive the TUI,
 # sox/ffmpeg to make test audio in other formats, and strace to prove no network call is made.
 packages=(python3 python3-venv python3-dev libportaudio2 espeak-ng libespeak-ng1)

@@ -78,7 +78,7 @@ def same_spelling(reference: str, heard: str) -> tuple[str, str]:
 
 
 def intelligibility(questions, transcriber, folder: Path, show_errors: bool = False,
-                    engines: tuple[str, ...] = ("piper", "pyttsx3")) -> None:
+                    engines: tuple[str, ...] = ("piper", "espeak-ng")) -> None:
     import jiwer
     import soundfile
     from whisper_normalizer.english import EnglishTextNormalizer
@@ -87,13 +87,13 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
     from coach.speech.voice import VoiceError, write_wav
 
     normalise = EnglishTextNormalizer()
-    seconds = {"piper": 0.0, "pyttsx3": 0.0}
+    seconds = {"piper": 0.0, "espeak-ng": 0.0}
     refs: list[str] = []
     raw_refs: list[str] = []
-    as_is: dict[str, list[str]] = {"piper": [], "pyttsx3": []}
-    heard: dict[str, list[str]] = {"piper": [], "pyttsx3": []}
-    worst: dict[str, list[tuple[float, str, str]]] = {"piper": [], "pyttsx3": []}
-    failed = {"piper": 0, "pyttsx3": 0}
+    as_is: dict[str, list[str]] = {"piper": [], "espeak-ng": []}
+    heard: dict[str, list[str]] = {"piper": [], "espeak-ng": []}
+    worst: dict[str, list[tuple[float, str, str]]] = {"piper": [], "espeak-ng": []}
+    failed = {"piper": 0, "espeak-ng": 0}
     started = time.perf_counter()
     for n, question in enumerate(questions, 1):
         reference = normalise(question.text)
@@ -123,7 +123,7 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
         print(f"   {engine}: {sum(len(q.text.split()) for q in questions) / seconds[engine] * 60:.0f} words a minute "
               "at rate 170 (the whole written file, pauses included)")
     print(f"\n1. Intelligibility: {len(questions)} questions, {words} words, transcribed by the bundled Whisper")
-    for engine, label in (("piper", "Piper joe (default)"), ("pyttsx3", "espeak-ng (fallback)")):
+    for engine, label in (("piper", "Piper joe (default)"), ("espeak-ng", "espeak-ng (fallback)")):
         if engine not in engines:
             continue
         total = jiwer.wer(refs, heard[engine])
@@ -139,10 +139,10 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
 def first_audio(questions) -> None:
     from coach.speech import voice
 
-    cold: dict[str, list[float]] = {"piper": [], "pyttsx3": []}
-    ready: dict[str, list[float]] = {"piper": [], "pyttsx3": []}
+    cold: dict[str, list[float]] = {"piper": [], "espeak-ng": []}
+    ready: dict[str, list[float]] = {"piper": [], "espeak-ng": []}
     for n, question in enumerate(questions, 1):
-        for engine in ("piper", "pyttsx3") if n % 2 else ("pyttsx3", "piper"):
+        for engine in ("piper", "espeak-ng") if n % 2 else ("espeak-ng", "piper"):
             settings = _settings(engine)
             started = time.perf_counter()
             _, parts = voice.pieces(question.text, settings)
@@ -155,7 +155,7 @@ def first_audio(questions) -> None:
             next(parts)
             ready[engine].append(time.perf_counter() - started)
     print(f"\n2. Time to the first piece of audio ready to play, {len(questions)} questions, median (max):")
-    for engine, label in (("piper", "Piper joe"), ("pyttsx3", "espeak-ng (today)")):
+    for engine, label in (("piper", "Piper joe"), ("espeak-ng", "espeak-ng (today)")):
         print(f"   {label:18s} cold {statistics.median(cold[engine]):.3f} s ({max(cold[engine]):.3f})   "
               f"prepared ahead {statistics.median(ready[engine]) * 1000:.2f} ms "
               f"({max(ready[engine]) * 1000:.2f})")
@@ -164,7 +164,7 @@ def first_audio(questions) -> None:
 def memory(question: str) -> None:
     print("\n3. Resident memory of a fresh process with Whisper loaded, before and after the voice "
           "(loaded, one question spoken):")
-    for engine in ("piper", "pyttsx3"):
+    for engine in ("piper", "espeak-ng"):
         with tempfile.TemporaryDirectory() as folder:
             config = Path(folder) / "config.toml"
             config.write_text(f'[voice]\nengine = "{engine}"\n')
@@ -183,7 +183,7 @@ def main() -> None:
     parser.add_argument("--first-every", type=int, default=4,
                         help="time the first audio of every Nth question (each is made twice per engine)")
     parser.add_argument("--errors", action="store_true", help="print every question Piper's speech was misheard in")
-    parser.add_argument("--engines", default="piper,pyttsx3",
+    parser.add_argument("--engines", default="piper,espeak-ng",
                         help="intelligibility of these engines only (comma-separated; two processes can split them)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: wer,first,memory")
     args = parser.parse_args()
@@ -200,7 +200,7 @@ def main() -> None:
     skip = set(filter(None, args.skip.split(",")))
     load = os.getloadavg()
     print(f"{len(questions)} questions; {os.cpu_count()} cores, load average {load[0]:.1f} at the start")
-    for engine in ("piper", "pyttsx3"):
+    for engine in ("piper", "espeak-ng"):
         started = time.perf_counter()
         print(f"   {voice.engine_for(_settings(engine)).reason}: loaded in {time.perf_counter() - started:.2f} s")
     if "memory" not in skip:
@@ -210,7 +210,7 @@ def main() -> None:
     if "wer" not in skip:
         transcriber = transcriber_for(Settings())
         with tempfile.TemporaryDirectory() as folder:
-            engines = tuple(e for e in ("piper", "pyttsx3") if e in args.engines.split(","))
+            engines = tuple(e for e in ("piper", "espeak-ng") if e in args.engines.split(","))
             intelligibility(questions, transcriber, Path(folder), args.errors, engines)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 

@@ -83,7 +83,7 @@ def check_speaker(settings: Settings) -> Check:
 
 
 def check_speech_engine(settings: Settings) -> Check:
-    """The engine that reads questions aloud (Piper, or espeak-ng through pyttsx3) and why it is that one."""
+    """The engine that reads questions aloud (Piper, or espeak-ng) and why it is that one."""
     from coach.speech.voice import VoiceError, engine_for
 
     try:

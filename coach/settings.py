@@ -81,7 +81,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32",
                  "default", "auto")
 ROLES = ("ML Engineer", "Data Scientist", "ML Research Scientist")
-VOICE_ENGINES = ("piper", "pyttsx3")
+#: "pyttsx3" is the older name of "espeak-ng", kept so that existing config files still load.
+VOICE_ENGINES = ("piper", "espeak-ng", "pyttsx3")
 #: More threads than this only thrash, and CTranslate2 crashed outright on 100000.
 MAX_CPU_THREADS = (os.cpu_count() or 1) * 4
 
@@ -152,7 +153,7 @@ def _device(value: str) -> int | str | None:
 class VoiceSettings:
     """How questions are read aloud."""
 
-    #: "piper" (the bundled natural voice; espeak-ng when Piper cannot speak) or "pyttsx3" (espeak-ng).
+    #: "piper" (the bundled natural voice; espeak-ng when Piper cannot speak) or "espeak-ng".
     engine: str = _setting("piper", Rule(choices=VOICE_ENGINES))
     #: Words per minute of the voice, for either engine (espeak-ng speaks from 80 to 450).
     rate: int = _setting(170, Rule(80, 450, unit="words a minute"))

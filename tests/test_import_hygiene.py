@@ -14,7 +14,7 @@ CORE = sorted(
     for p in (Path(__file__).resolve().parent.parent / "coach").rglob("*.py")
     if "ui" not in p.parts and p.name != "__main__.py"
 )
-HEAVY = {"textual", "faster_whisper", "ctranslate2", "spacy", "av", "onnxruntime", "sounddevice", "pyttsx3", "numpy"}
+HEAVY = {"textual", "faster_whisper", "ctranslate2", "spacy", "av", "onnxruntime", "sounddevice", "piper", "numpy"}
 
 
 def _modules_after_import(module: str) -> set[str]:

@@ -66,7 +66,7 @@ def test_settings_are_immutable():
         ("[speech]\nlanguage = 'english'\n", "speech.language = 'english'", "language code"),
         ("[speech]\nmodel = ''\n", "speech.model = ''", "non-empty text"),
         ("[voice]\nrate = 0\n", "voice.rate = 0", "from 80 to 450"),
-        ("[voice]\nengine = 'say'\n", "voice.engine = 'say'", "one of 'piper', 'pyttsx3'"),
+        ("[voice]\nengine = 'say'\n", "voice.engine = 'say'", "one of 'piper', 'espeak-ng', 'pyttsx3'"),
         ("[voice]\nvolume = 2.0\n", "voice.volume = 2.0", "from 0.05 to 1 of full scale"),
         ("[voice]\nvolume = 0\n", "voice.volume = 0.0", "from 0.05 to 1"),
         ("[practice]\nrole = 'Boss'\n", "practice.role = 'Boss'", "'ML Engineer'"),

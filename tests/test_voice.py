@@ -57,7 +57,7 @@ def test_engine_setting_pyttsx3_speaks_with_espeak(tmp_path, transcriber):
     out = tmp_path / "question.wav"
     result = run_coach("speak", QUESTION, "-o", str(out), env=_config(tmp_path, engine="pyttsx3"))
     assert result.returncode == 0, result.stderr
-    assert 'espeak-ng through pyttsx3: voice.engine = "pyttsx3"' in result.stderr
+    assert 'espeak-ng: voice.engine = "pyttsx3"' in result.stderr  # the older name still works
     assert _wer(QUESTION, _heard(out, transcriber)) <= ESPEAK_WER
 
 
@@ -70,7 +70,7 @@ def test_broken_voice_file_falls_back_to_espeak(tmp_path, transcriber):
     out = tmp_path / "question.wav"
     result = run_coach("speak", QUESTION, "-o", str(out), env=_config(tmp_path, piper_voice=str(broken)))
     assert result.returncode == 0, result.stderr
-    assert f"espeak-ng through pyttsx3: Piper could not load {broken}" in result.stderr
+    assert f"espeak-ng: Piper could not load {broken}" in result.stderr
     assert _wer(QUESTION, _heard(out, transcriber)) <= ESPEAK_WER
 
 
@@ -233,3 +233,34 @@ async def test_the_app_makes_ahead_the_highlighted_question_and_the_next_one():
         assert upcoming.kind == chosen.kind and upcoming.id != chosen.id
         await wait_for(lambda: voice.is_prepared(upcoming.text, settings.voice))
         assert app.next_question(chosen) is upcoming
+
+
+
+
+def test_espeak_texts_at_once_each_get_their_own_audio(tmp_path):
+    """pyttsx3's espeak driver shared one libespeak-ng thread between texts, and under load a text now
+    and then came back with no audio ("produced no audio" in CI; reproduced with Piper busy beside it).
+    Each text is now a process of its own: four at once, from four threads, all come back whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import soundfile
+
+    from coach.speech import voice
+
+    texts = ["Hello.", "Tell me about a model you shipped.", "What would you measure first?",
+             "How did you settle it?"]
+    with ThreadPoolExecutor(4) as pool:
+        paths = list(pool.map(lambda n: voice._espeak_to_file(texts[n], tmp_path / f"{n}.wav", rate=170,
+                                                               voice="en-us"), range(4)))
+    durations = [soundfile.info(str(path)).duration for path in paths]
+    assert all(duration > 0.3 for duration in durations), durations
+    assert durations[0] < min(durations[1:])  # each file is its own text, not another's
+
+
+def test_espeak_voice_by_name_and_a_missing_voice(tmp_path):
+    from coach.speech import voice
+
+    assert voice.pick_voice("en-us") == "gmw/en-US"
+    assert voice.pick_voice("english") is not None
+    with pytest.raises(voice.VoiceError, match="no voice like 'elvish'"):
+        voice._espeak_to_file("Hello.", tmp_path / "x.wav", rate=170, voice="elvish")

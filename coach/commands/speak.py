@@ -15,7 +15,7 @@ import click
 @click.argument("text")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the speech to this WAV file instead of playing it.")
-@click.option("--engine", type=click.Choice(["piper", "pyttsx3"]),
+@click.option("--engine", type=click.Choice(["piper", "espeak-ng", "pyttsx3"]),
               help="Use this engine instead of voice.engine from the settings.")
 def speak_command(text: str, output: Path | None, engine: str | None) -> None:
     """Say TEXT with the configured interviewer voice (or write it to a WAV file with -o).

@@ -1,22 +1,25 @@
-"""Reading questions aloud: Piper's bundled "joe" voice, or espeak-ng through pyttsx3 when Piper
-cannot speak; sounddevice plays either on the device the user picked.
+"""Reading questions aloud: Piper's bundled "joe" voice, or espeak-ng when Piper cannot speak;
+sounddevice plays either on the device the user picked.
 
 The engine is chosen once per voice setting and remembered with the reason (``coach doctor``
-shows it): Piper unless ``voice.engine = "pyttsx3"``, or Piper is not installed, or its voice
+shows it): Piper unless ``voice.engine = "espeak-ng"``, or Piper is not installed, or its voice
 file does not load or cannot speak. Speech is made a piece at a time (a sentence, the first one
 cut at a comma) and the first piece plays while the next is made; :func:`prepare` makes a text
 ahead of time (the next question, a likely follow-up) so it starts at once when asked.
 
-espeak-ng goes through a WAV file, which avoids three pyttsx3 bugs on Linux (an early return
-from the first ``runAndWait``, a ``save_to_file`` target that sticks to later ``say`` calls, and
-``say`` calls that overwrite each other).
+espeak-ng runs as a program that writes a WAV file, which sounddevice then plays: one audio path
+for both engines, and none of pyttsx3's espeak driver bugs on Linux (an early first ``runAndWait``,
+a ``save_to_file`` target that sticks, texts that overwrite each other, and under load a text with
+no audio at all).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import io
+import functools
+import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -44,66 +47,61 @@ class VoiceError(CoachError):
     """The question cannot be spoken: no speech engine or no speaker."""
 
 
-_pyttsx3 = None
-_pyttsx3_lock = threading.Lock()
+def _espeak_program() -> str:
+    program = shutil.which("espeak-ng")
+    if program is None:
+        raise VoiceError("No speech engine: espeak-ng is not installed (apt install espeak-ng) and Piper cannot "
+                         "speak. Questions are shown as text.")
+    return program
 
 
-def _get_pyttsx3():
-    global _pyttsx3
-    if _pyttsx3 is None:
-        try:
-            import pyttsx3
-
-            _pyttsx3 = pyttsx3.init()
-            _pyttsx3.runAndWait()  # the first call returns early; spend it here
-        except Exception as exc:  # the driver raises whatever espeak-ng's loader raises
-            raise VoiceError(
-                f"No speech engine ({exc}); install espeak-ng to hear questions. They are shown as text."
-            ) from exc
-    return _pyttsx3
+@functools.cache
+def _espeak_voices() -> tuple[tuple[int, str, str, str], ...]:
+    """(priority, language, name, file) of every voice ``espeak-ng --voices`` lists."""
+    listing = subprocess.run([_espeak_program(), "--voices"], capture_output=True, text=True, timeout=30).stdout
+    voices = []
+    for line in listing.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 5 and fields[0].isdigit():
+            voices.append((int(fields[0]), fields[1].lower(), fields[3].replace("_", " ").lower(), fields[4]))
+    return tuple(voices)
 
 
-def pick_voice(engine, wanted: str) -> str | None:
-    """The installed voice whose id or name best matches ``wanted`` ("en-us", "english")."""
-    voices = engine.getProperty("voices") or []
+def pick_voice(wanted: str) -> str | None:
+    """The espeak-ng voice whose language, file or name best matches ``wanted`` ("en-us", "english")."""
     wanted = wanted.lower()
-    for voice in voices:
-        if voice.id.lower() == wanted or voice.id.lower().endswith("/" + wanted):
-            return voice.id
-    for voice in voices:
-        if wanted in voice.id.lower() or wanted in (voice.name or "").lower():
-            return voice.id
-    return None
+    voices = _espeak_voices()
+    for _, language, _, file in voices:
+        if wanted in (language, file.lower()) or file.lower().endswith("/" + wanted):
+            return file
+    close = sorted((priority, file) for priority, language, name, file in voices if wanted in name or wanted in language)
+    return close[0][1] if close else None
 
 
 def _espeak_to_file(text: str, path: Path, *, rate: int, voice: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _pyttsx3_lock:
-        engine = _get_pyttsx3()
-        voice_id = pick_voice(engine, voice)
-        if voice_id:
-            engine.setProperty("voice", voice_id)
-        engine.setProperty("rate", rate)
-        path.unlink(missing_ok=True)
-        engine.save_to_file(text, str(path))
-        # The espeak driver prints "Audio saved to ..." on stdout, which would draw over a TUI.
-        with contextlib.redirect_stdout(io.StringIO()):
-            engine.runAndWait()
-    # espeak-ng wrote nothing for 5 s once on a 2-core machine at load 10 (the benchmark lost
-    # its run at question 80): a generous wait, as a real failure is rare and then only slower.
-    deadline = time.monotonic() + 20
-    last_size = -1
-    while time.monotonic() < deadline:  # espeak-ng may still be writing when runAndWait returns
-        size = path.stat().st_size if path.exists() else 0
-        if size > 44 and size == last_size:
-            return path
-        last_size = size
-        time.sleep(0.05)
-    raise VoiceError("The speech engine produced no audio; questions are shown as text.")
+    """Synthesise ``text`` into the WAV ``path`` with the espeak-ng program.
+
+    A process of its own per text: pyttsx3's espeak driver (used before) runs libespeak-ng on a
+    thread of its own, and under load a text now and then came back with no audio at all
+    (reproduced with Piper busy in another thread); a process has no such shared state.
+    """
+    chosen = pick_voice(voice)
+    if chosen is None:
+        raise VoiceError(f"espeak-ng has no voice like {voice!r} (see espeak-ng --voices); questions are shown as text.")
+    command = [_espeak_program(), "-v", chosen, "-s", str(rate), "-w", str(path), "--stdin"]
+    try:
+        done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired as exc:
+        raise VoiceError("espeak-ng did not finish a question in 2 minutes; questions are shown as text.") from exc
+    if done.returncode != 0 or not path.exists() or path.stat().st_size <= 44:
+        why = done.stderr.decode(errors="replace").strip().splitlines()
+        raise VoiceError(f"espeak-ng produced no audio ({why[0] if why else f'exit code {done.returncode}'}); "
+                         "questions are shown as text.")
+    return path
 
 
 class _Espeak:
-    """espeak-ng through pyttsx3: one piece per text (it makes a question in a fraction of a second)."""
+    """espeak-ng: one piece per text (it makes a question in a fraction of a second)."""
 
     name = "espeak-ng"
 
@@ -159,8 +157,8 @@ def engine_for(settings: VoiceSettings) -> Engine:
 
 
 def _load_engine(settings: VoiceSettings) -> Engine:
-    if settings.engine == "pyttsx3":
-        why = "voice.engine = \"pyttsx3\""
+    if settings.engine in ("espeak-ng", "pyttsx3"):
+        why = f"voice.engine = \"{settings.engine}\""
     else:
         try:
             from coach.speech.piper_voice import PiperVoice, bundled_model
@@ -174,7 +172,7 @@ def _load_engine(settings: VoiceSettings) -> Engine:
         except Exception as exc:  # onnxruntime and Piper raise their own types for a bad voice file
             where = settings.piper_voice or "the bundled joe voice"
             why = f"Piper could not load {where} ({_short(exc)})"
-    return Engine("espeak-ng", f"espeak-ng through pyttsx3: {why}", _Espeak(settings.voice))
+    return Engine("espeak-ng", f"espeak-ng: {why}", _Espeak(settings.voice))
 
 
 def _short(exc: Exception) -> str:
