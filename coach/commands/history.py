@@ -85,9 +85,13 @@ def history_command(limit: int, as_json: bool) -> None:
               f"{'Fill/min':>8}  {'Structure':11}  {'Score':>5}")
     measures_width = 6 + 2 + 4 + 2 + 8 + 2 + 11 + 2 + 5
     click.echo(click.style(header, bold=True))
-    for attempt in attempts:
-        question = _clip(attempt.question_label, question_width)
-        kind = "think" if attempt.kind == "think_aloud" else "behav"
+    from coach.storage.threads import threaded, turn_label
+
+    # A follow-up is a turn of its answer: listed right under it, indented, never as a question of its own.
+    for row in threaded(attempts):
+        attempt = row.attempt
+        question = _clip(turn_label(row), question_width)
+        kind = "f-up" if attempt.is_follow_up else "think" if attempt.kind == "think_aloud" else "behav"
         line = f"{attempt.id:>5}  {_when(attempt.created_at):16}  {kind:5}  {question:{question_width}}  "
         if attempt.analysed:
             m = attempt.metrics

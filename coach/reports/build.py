@@ -11,6 +11,7 @@ from coach.process import printable
 from coach.reports.svg import line_chart, score_bar, sparkline
 from coach.storage.history import History
 from coach.storage.models import AttemptSummary
+from coach.storage.threads import Row, threaded, turn_label
 from coach.storage.trends import METRICS, Comparison, MetricSpec, Trends, compute_trends
 
 FORMATS = ("md", "html")
@@ -114,6 +115,16 @@ def _attempt_cells(attempt: AttemptSummary) -> list[str]:
     ]
 
 
+def _latest(data: _Data) -> list[Row]:
+    """The latest answers, newest first, each with its follow-ups under it (a turn is part of its
+    answer, so it never counts against the rows or stands as a question of its own)."""
+    answers = [a for a in data.attempts if not a.is_follow_up or a.parent_id is None]
+    latest = answers[-_RECENT_ROWS:][::-1]
+    shown = {a.id for a in latest}
+    turns = [a for a in data.attempts if a.is_follow_up and a.parent_id in shown]
+    return threaded(latest + turns)
+
+
 _EMPTY = "No answers yet. Practise with `coach` and every answer is kept here, with its trends."
 
 
@@ -170,9 +181,10 @@ def _markdown(data: _Data) -> str:
     lines += ["## Latest answers", "",
               "| # | When | Question | Pace (wpm) | Fillers/min | STAR / rubric | Length | Score |",
               "|---:|---|---|---:|---:|---:|---:|---:|"]
-    for attempt in reversed(data.attempts[-_RECENT_ROWS:]):
+    for row in _latest(data):
+        attempt = row.attempt
         cells = _attempt_cells(attempt)
-        question = _clip(attempt.question_label, 60)
+        question = _clip(turn_label(row), 60)
         if attempt.analysis_error:
             question += f" (not analysed: {_clip(attempt.analysis_error, 60)})"
         lines.append(f"| {attempt.id} | {_when(attempt.created_at)} | {_md(question)} | " + " | ".join(cells) + " |")
@@ -214,6 +226,8 @@ th { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: v
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .better { color: var(--good); } .worse { color: var(--poor); }
 .err { color: var(--poor); font-size: 12px; }
+tr.turn td { background: #fafbfc; color: var(--muted); }
+tr.turn td:nth-child(3) { padding-left: 28px; }
 @media print { body { background: #fff; } .chart, table, .tile, .focus { border: 1px solid var(--line); } }
 """
 
@@ -277,12 +291,14 @@ def _html(data: _Data) -> str:
     body.append('<table><tr><th class="num">#</th><th>When</th><th>Question</th><th class="num">Pace</th>'
                 '<th class="num">Fillers/min</th><th class="num">STAR / rubric</th><th class="num">Length</th>'
                 '<th>Score</th></tr>')
-    for attempt in reversed(data.attempts[-_RECENT_ROWS:]):
+    for row in _latest(data):
+        attempt = row.attempt
         cells = _attempt_cells(attempt)
-        question = escape(_clip(attempt.question_label, 90))
+        question = escape(_clip(turn_label(row), 90))
         if attempt.analysis_error:
             question += f'<br><span class="err">not analysed: {escape(attempt.analysis_error)}</span>'
-        body.append(f"<tr><td class=\"num\">{attempt.id}</td><td>{escape(_when(attempt.created_at))}</td>"
+        nested = ' class="turn"' if row.depth else ""
+        body.append(f"<tr{nested}><td class=\"num\">{attempt.id}</td><td>{escape(_when(attempt.created_at))}</td>"
                     f"<td>{question}</td>" + "".join(f'<td class="num">{escape(c)}</td>' for c in cells[:4])
                     + f"<td>{score_bar(attempt.metrics.overall, 70)} {escape(cells[4])}</td></tr>")
     body.append("</table>")

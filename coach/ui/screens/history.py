@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
 from coach.storage.models import AttemptSummary
+from coach.storage.threads import Row, threaded, turn_label
 from coach.storage.trends import METRICS, Trends
 from coach.ui.widgets.title_bar import TitleBar
 from coach.ui.widgets.trend_chart import TrendChart
@@ -81,7 +82,7 @@ class HistoryScreen(Screen):
         #: True once every attempt is in the attempts table.
         self.all_rows_added = False
         self._fills = 0
-        self._pending_rows: list[AttemptSummary] | None = None
+        self._pending_rows: list[Row] | None = None
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -228,7 +229,8 @@ class HistoryScreen(Screen):
         table = self.query_one("#attempts", DataTable)
         table.clear(columns=True)
         table.add_columns("#", "When", "Question", "Pace", "Fill/min", "Structure", "Score")
-        newest_first = attempts[::-1]
+        # Each follow-up right under the answer it follows, indented: a turn, not a question of its own.
+        newest_first = threaded(attempts[::-1])
         self._fills += 1
         self._add_attempt_rows(newest_first[:_FIRST_ROWS])
         # Measuring a DataTable's cells costs about 0.2 ms a row; the rows below the fold are
@@ -243,7 +245,7 @@ class HistoryScreen(Screen):
         if pending is not None:
             self._add_remaining_rows(pending, self._fills)
 
-    def _add_remaining_rows(self, remaining: list[AttemptSummary], fill: int) -> None:
+    def _add_remaining_rows(self, remaining: list[Row], fill: int) -> None:
         if fill != self._fills:
             return  # a reload started a new fill; these rows are stale
         self._add_attempt_rows(remaining[:_CHUNK_ROWS])
@@ -252,11 +254,12 @@ class HistoryScreen(Screen):
         else:
             self.all_rows_added = True
 
-    def _add_attempt_rows(self, attempts: list[AttemptSummary]) -> None:
+    def _add_attempt_rows(self, threads: list[Row]) -> None:
         table = self.query_one("#attempts", DataTable)
         width = self._question_width(68, 50)
         rows = []
-        for attempt in attempts:
+        for row in threads:
+            attempt = row.attempt
             m = attempt.metrics
             if attempt.analysed:
                 structure = (f"STAR {round(m.star_completeness * 4)}/4" if m.star_completeness is not None else
@@ -266,8 +269,9 @@ class HistoryScreen(Screen):
                          _score(m.overall))
             else:
                 cells = ("-", "-", "-", Text("failed", "red"))
+            label = _clip(turn_label(row), width)
             rows.append((str(attempt.id), attempt.created_at.astimezone().strftime("%d %b %H:%M"),
-                         _clip(attempt.question_label, width), *cells))
+                         Text(label, "italic") if attempt.is_follow_up else label, *cells))
         for row in rows:
             table.add_row(*row, key=row[0])
 
