@@ -88,6 +88,8 @@ def render(analysis: AnswerAnalysis, width: int = 60) -> RenderableType:
     if analysis.model is not None:
         summary.add_row("Model", f"{analysis.model.name} ({analysis.model.source}, {analysis.model.compute_type})")
     parts += [Text(""), summary]
+    if analysis.voice is not None:
+        parts += [Text(""), Text("How it sounded", style="bold"), voice_block(analysis.voice)]
 
     if coaching is not None:
         if coaching.star is not None:
@@ -108,6 +110,57 @@ def render(analysis: AnswerAnalysis, width: int = 60) -> RenderableType:
             parts += [Text.assemble(("Next question: ", "bold cyan"), (coaching.follow_up, "italic"))]
     parts += [Text(""), Text("Transcript", style="bold"), highlighted_transcript(analysis)]
     return Group(*parts)
+
+
+#: The same words and colours as the feedback screen's strip (coach/ui/widgets/voice_strip.py).
+_BAND_COLOURS = {"monotone": "red", "flat": "yellow", "typical": "green", "lively": "green"}
+_MOMENTS = (("trailing_off", "Faded endings", "orange1"), ("uptalk", "Rising statements", "magenta"),
+            ("clarity", "May be hard to follow", "cyan"))
+
+
+def voice_block(voice) -> RenderableType:
+    """How it sounded: pitch variation against its bands, level against its band, and each
+    faded ending, rising statement and unclear word with its time."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from coach.analysis.prosody import GOOD_LEVEL_DBFS, MONOTONE_PVQ, QUIET_DBFS, TYPICAL_PVQ
+
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    pitch = voice.pitch
+    if pitch and pitch.get("variation") is not None:
+        band = pitch["variation_band"]
+        table.add_row("Pitch variation", Text.assemble(
+            (f"{pitch['variation']:.2f} ({band})", _BAND_COLOURS.get(band, "")),
+            f"; {TYPICAL_PVQ[0]:.2f}-{TYPICAL_PVQ[1]:.3g} typical, under {MONOTONE_PVQ:.2f} monotone; "
+            f"range {pitch['range_semitones']:.1f} semitones around {pitch['median_hz']:.0f} Hz"))
+    elif pitch:
+        table.add_row("Pitch", f"range {pitch['range_semitones']:.1f} semitones around {pitch['median_hz']:.0f} Hz "
+                               "(too little voiced speech for a variation figure)")
+    loud = voice.loudness
+    if loud:
+        level = loud["median_dbfs"]
+        low, high = GOOD_LEVEL_DBFS
+        verdict = ("too quiet" if loud["too_quiet"] else "good" if low <= level <= high
+                   else "quiet" if level < low else "loud")
+        table.add_row("Level", Text.assemble(
+            (f"{level:.0f} dBFS ({verdict})", {"good": "green", "too quiet": "red"}.get(verdict, "yellow")),
+            f"; {low:.0f} to {high:.0f} good, under {QUIET_DBFS:.0f} too quiet; spread {loud['spread_db']:.0f} dB"))
+    for key, label, style in _MOMENTS:
+        moments = getattr(voice, key)
+        if moments is None:
+            continue
+        table.add_row(label, Text(str(len(moments)) if moments else "none", style if moments else ""))
+        for m in moments:
+            detail = {"trailing_off": f"{m.detail:.0f} dB quieter", "uptalk": f"rose {m.detail:.1f} semitones",
+                      "clarity": f"word probability {m.detail:.2f}"}[key]
+            table.add_row("", Text.assemble((f"{_clock(m.start)}-{_clock(m.end)}", style),
+                                            f"  \"{m.text.strip()}\"  {detail}"))
+    if voice.reason:
+        table.add_row("Not measured", Text(voice.reason, "yellow"))
+    return table
 
 
 def _star_lines(star: dict, width: int) -> list:

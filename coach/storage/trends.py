@@ -301,6 +301,8 @@ def focus_areas(recent: Sequence[AttemptSummary], baseline: Sequence[AttemptSumm
         _action_focus(behavioral, baseline, period),
         _length_focus(recent, period),
         _think_focus(thinking, period),
+        _pitch_focus(spoken, baseline, period),
+        _level_focus(spoken, baseline, period),
     ]
     found = sorted((c for c in candidates if c is not None), key=lambda f: -f.severity)
     return found[:limit]
@@ -404,6 +406,46 @@ def _think_focus(thinking, period) -> FocusArea | None:
         detail = f"; most often missing: {_THINK_NAMES.get(item, item)} ({times} of {len(thinking)})"
     return FocusArea("think_score", f"Reason out loud more fully: your think-aloud answers scored {score:.0f}/100 "
                                     f"on the rubric {period}{detail}.", (80 - score) / 25)
+
+
+def _outside(answers, key: str) -> tuple[list[float], int, int]:
+    """The values of ``key``, how many fall below its good band and how many above."""
+    low, high = METRICS[key].good
+    values = [v for a in answers if (v := metric_value(a, key)) is not None]
+    return values, sum(1 for v in values if v < low), sum(1 for v in values if v > high)
+
+
+def _pitch_focus(spoken, baseline, period) -> FocusArea | None:
+    # Only a habit counts: one flat answer in ten is a tired day, not something to work on.
+    values, below, _ = _outside(spoken, "pitch_variation")
+    low, high = METRICS["pitch_variation"].good
+    if not values or below * 2 < len(values) or fmean(values) >= low:
+        return None
+    mean = fmean(values)
+    first = _first_week(baseline, "pitch_variation", "{:.2f}")
+    return FocusArea("pitch_variation",
+                     f"Vary your pitch: it was below the typical band ({low:.2f}-{high:.3g}) in {below} of your "
+                     f"{_count(len(values), 'spoken answer')} {period}, averaging {mean:.2f}{first}; lift the key "
+                     "word of each sentence and let your voice fall at its end.", (low - mean) / 0.03)
+
+
+def _level_focus(spoken, baseline, period) -> FocusArea | None:
+    values, below, above = _outside(spoken, "level_dbfs")
+    low, high = METRICS["level_dbfs"].good
+    if not values:
+        return None
+    mean = fmean(values)
+    first = _first_week(baseline, "level_dbfs", "{:.0f} dBFS")
+    answers = _count(len(values), "spoken answer")
+    if below * 2 >= len(values) and mean < low:
+        return FocusArea("level_dbfs", f"Speak up or move closer to the microphone: your speech came in under {low:.0f} "
+                                       f"dBFS in {below} of your {answers} {period}, averaging {mean:.0f} dBFS{first}; "
+                                       "under -40 is too quiet to hear well.", (low - mean) / 6)
+    if above * 2 >= len(values) and mean > high:
+        return FocusArea("level_dbfs", f"Turn the microphone's input gain down: your speech came in over {high:.0f} dBFS "
+                                       f"in {above} of your {answers} {period}, averaging {mean:.0f} dBFS{first}; "
+                                       "loud words near full scale clip and distort.", (mean - high) / 6)
+    return None
 
 
 def _count(n: int, noun: str) -> str:
