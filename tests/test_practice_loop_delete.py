@@ -85,7 +85,7 @@ async def test_d_deletes_the_attempt_and_its_recording_and_keeps_its_follow_up(t
         assert history.attempt(turn).parent_id is None
 
 
-async def test_a_follow_ups_page_names_its_answer_and_offers_no_compare():
+async def test_a_follow_ups_page_names_its_answer():
     from coach.ui.screens.attempt import AttemptScreen
 
     settings = _settings()
@@ -100,5 +100,6 @@ async def test_a_follow_ups_page_names_its_answer_and_offers_no_compare():
         await wait_for(pilot, lambda: isinstance(app.screen, AttemptScreen) and app.screen.attempt is not None)
         meta = str(app.screen.query_one("#attempt-meta").render())
         assert f"follow-up to attempt {parent}" in meta and QUESTION.text in meta
-        assert not app.screen.check_action("compare", ())
+        # Compare is offered: it compares with other answers to the same follow-up only
+        # (tests/test_practice_loop_compare_follow_ups.py).
         assert app.screen.check_action("delete", ())

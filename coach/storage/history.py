@@ -316,6 +316,14 @@ class History:
             (attempt_id,)).fetchall())
         return [self._summary(row) for row in rows]
 
+    def follow_up_answers(self, question_text: str) -> list[AttemptSummary]:
+        """Every answer to a follow-up asked in these words (case and spacing aside), oldest first:
+        what one answer to a follow-up is compared with."""
+        rows = self.db.read(lambda c: c.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM attempts WHERE NOT {_NOT_A_TURN} ORDER BY created_at, id").fetchall())
+        wanted = _same_words(question_text)
+        return [a for a in map(self._summary, rows) if _same_words(a.question_text) == wanted]
+
     def count(self) -> int:
         return self.db.read(lambda c: c.execute("SELECT count(*) FROM attempts").fetchone()[0])
 
@@ -438,6 +446,10 @@ class History:
         analysis = _loads(analysis_json)
         highlights = tuple(Highlight(int(h[0]), int(h[1]), str(h[2])) for h in (_loads(highlights_json) or []))
         return Attempt(**fields, transcript=transcript, analysis=analysis, highlights=highlights)
+
+
+def _same_words(text: str | None) -> str:
+    return " ".join((text or "").split()).casefold()
 
 
 def new_uid() -> str:

@@ -252,11 +252,6 @@ class AttemptScreen(Screen):
         self.app.stop_replay()
         self.app.push_screen(CompareScreen(self.attempt_id))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "compare" and self.attempt is not None and self.attempt.is_follow_up:
-            return False  # a turn is part of its answer, not an attempt at the question to compare
-        return True
-
     def action_delete(self) -> None:
         if self.attempt is None:  # still being read
             return

@@ -134,6 +134,33 @@ def comparison_table(before: Attempt, after: Attempt) -> Table:
     return table
 
 
+def _parent_label(history, attempt: AttemptSummary) -> str | None:
+    """How the compare screen names the answer a follow-up followed: its question, in quotes."""
+    from coach.errors import CoachError
+
+    if attempt.parent_id is None:
+        return None
+    try:
+        parent = history.attempt(attempt.parent_id)
+    except CoachError:
+        return None
+    return f'"{parent.question_label}"'
+
+
+def _alone(attempt: AttemptSummary) -> str:
+    if attempt.is_follow_up:
+        return (f'This answers the follow-up "{attempt.question_label}", and a follow-up is compared only with '
+                "other answers to the same follow-up: this is the only one so far.")
+    return ("This is your only analysed attempt at this question: answer it again (r on the feedback screen) and "
+            "compare the two.")
+
+
+def _not_comparable(attempt: AttemptSummary, other: AttemptSummary) -> str:
+    follow_up = attempt if attempt.is_follow_up else other
+    return (f'Attempt {follow_up.id} answers the follow-up "{follow_up.question_label}"; it is compared only with '
+            "other answers to that follow-up.")
+
+
 class CompareScreen(Screen):
     """An attempt against the one before it at the same question (or another one chosen)."""
 
@@ -144,11 +171,13 @@ class CompareScreen(Screen):
     class Loaded(Message):
         """Both attempts were read; ``count`` is how many attempts the question has."""
 
-        def __init__(self, before: Attempt, after: Attempt, count: int) -> None:
+        def __init__(self, before: Attempt, after: Attempt, count: int, parent: str | None = None) -> None:
             super().__init__()
             self.before = before
             self.after = after
             self.count = count
+            #: For two answers to a follow-up, what the follow-up was asked after.
+            self.parent = parent
 
     class LoadFailed(Message):
         """There is nothing to compare, or the history could not be read; ``error`` says which."""
@@ -165,6 +194,8 @@ class CompareScreen(Screen):
         self.before: Attempt | None = None
         self.after: Attempt | None = None
         self.added = self.dropped = 0
+        #: True when the two are answers to one follow-up.
+        self.follow_up = False
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -197,22 +228,30 @@ class CompareScreen(Screen):
         try:
             with History(self.app.settings) as history:
                 attempt = history.attempt(self.attempt_id)
-                same = history.attempts(question_key=attempt.question_key, newest_first=False)
+                if attempt.is_follow_up:
+                    # A follow-up is compared only with other answers to the same follow-up: against
+                    # the full answer it followed it would read as a worse story.
+                    same = history.follow_up_answers(attempt.question_text or "")
+                    parent = _parent_label(history, attempt)
+                else:
+                    same = history.attempts(question_key=attempt.question_key, newest_first=False)
+                    parent = None
                 if self.other_id is not None:
                     other = history.attempt(self.other_id)
+                    if (attempt.is_follow_up or other.is_follow_up) and other.id not in {a.id for a in same}:
+                        self.post_message(self.LoadFailed(_not_comparable(attempt, other)))
+                        return
                 else:
                     found = previous_attempt(same, attempt.id)
                     if found is None:
-                        self.post_message(self.LoadFailed(
-                            "This is your only analysed attempt at this question: answer it again (r on the "
-                            "feedback screen) and compare the two."))
+                        self.post_message(self.LoadFailed(_alone(attempt)))
                         return
                     other = history.attempt(found.id)
         except CoachError as exc:
             self.post_message(self.LoadFailed(str(exc)))
             return
         before, after = sorted((attempt, other), key=lambda a: (a.created_at, a.id))
-        self.post_message(self.Loaded(before, after, len(same)))
+        self.post_message(self.Loaded(before, after, len(same), parent))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -226,10 +265,21 @@ class CompareScreen(Screen):
 
     def on_compare_screen_loaded(self, message: Loaded) -> None:
         self.before, self.after = before, after = message.before, message.after
-        self.query_one("#compare-question", Static).update(Text(after.question_label, "bold"))
-        self.query_one("#compare-meta", Static).update(
-            f"Attempt {before.id} on {_when(before)} against attempt {after.id} on {_when(after)} · "
-            f"{message.count} attempt{'s' if message.count != 1 else ''} at this question")
+        #: What the two are: attempts at a question, or answers to one follow-up.
+        self.follow_up = after.is_follow_up
+        if self.follow_up:
+            self.query_one("#compare-question", Static).update(
+                Text.assemble(("Follow-up: ", "bold cyan"), (after.question_label, "bold")))
+            asked_after = f", asked after {message.parent}" if message.parent else ""
+            self.query_one("#compare-meta", Static).update(
+                f"Two answers to this follow-up{asked_after}: attempt {before.id} on {_when(before)} against "
+                f"attempt {after.id} on {_when(after)} · {message.count} "
+                f"answer{'s' if message.count != 1 else ''} to this follow-up")
+        else:
+            self.query_one("#compare-question", Static).update(Text(after.question_label, "bold"))
+            self.query_one("#compare-meta", Static).update(
+                f"Attempt {before.id} on {_when(before)} against attempt {after.id} on {_when(after)} · "
+                f"{message.count} attempt{'s' if message.count != 1 else ''} at this question")
         self.query_one("#compare-table", Static).update(comparison_table(before, after))
         left, right, self.added, self.dropped = diff_transcripts(before.transcript or "", after.transcript or "")
         self.query_one("#compare-before-label", Label).update(f"Earlier ({_when(before)})")

@@ -139,8 +139,6 @@ class FeedbackScreen(Screen):
             return self.audio is not None  # a typed answer has nothing to play
         if action == "retry":
             return self.mock is None  # a mock round moves on, as an interview does
-        if action == "compare":
-            return self.follow_up_of is None  # a turn is compared as part of its answer, not as an attempt
         if action == "answer_follow_up":
             return bool(self.analysis.coaching.follow_up)
         return True
