@@ -94,8 +94,9 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
 @click.option("--question", help="The question the answer responds to.")
 @click.option("--question-id", help="A question from the bank (see `coach questions`): sets the question, "
                                     "kind, target and expected concepts.")
-@click.option("--kind", type=click.Choice(["behavioral", "think_aloud"]),
-              help="Which rubric: STAR for behavioral (the default), reasoning for think-aloud.")
+@click.option("--kind", type=click.Choice(["behavioral", "think_aloud", "follow_up"]),
+              help="Which rubric: STAR for behavioral (the default), reasoning for think-aloud; follow_up judges "
+                   "a short answer (20-60 s) on whether it answers the follow-up given with --question.")
 @click.option("--target", "target_s", type=click.FloatRange(min=10, max=3600), callback=_finite,
               help="Target answer length in seconds (10 to 3600).")
 @click.option("--model", help="tiny.en (bundled default), base, a faster-whisper model name, or a model folder.")
@@ -114,6 +115,7 @@ def analyze(file: Path | None, typed: str | None, question: str | None, question
       coach analyze answer.mp3 --question "Tell me about a conflict" --target 90
       coach analyze answer.wav --question-id ta-system-design-01 --json > answer.json
       coach analyze --text "At my last job I led ..." --kind behavioral
+      coach analyze reply.wav --kind follow_up --question "What was the outcome?"
     """
     from coach.analysis.answer import QuestionContext, analyse_file, analyse_text, transcriber_for
     from coach.errors import CoachError
@@ -124,14 +126,22 @@ def analyze(file: Path | None, typed: str | None, question: str | None, question
         raise click.UsageError("Give either FILE or --text, not both and not neither.")
     settings = _settings()
     question = printable(question or "").strip() or None  # it is printed in the report
+    if kind == "follow_up" and question is None:
+        raise click.UsageError("A follow-up is judged on whether it answers what was asked: give the follow-up "
+                               "with --question (and the question it followed with --question-id, if from the bank).")
     context = QuestionContext(text=question, kind=kind or "behavioral", target_s=target_s)
     if question_id:
         from coach.questions.bank import find_question, load_questions
 
         bank = find_question(load_questions(settings.data_dir / "questions"), question_id)
-        context = QuestionContext(text=context.text or bank.text, kind=kind or bank.kind,
-                                  target_s=target_s or bank.target_s, concepts=bank.concepts,
-                                  follow_ups=bank.follow_ups, question_id=bank.id)
+        if kind == "follow_up":
+            # Judged as the follow-up it is: its own words and target, the bank question's concepts.
+            context = QuestionContext(text=question, kind="follow_up", target_s=target_s, concepts=bank.concepts,
+                                      question_id=bank.id)
+        else:
+            context = QuestionContext(text=context.text or bank.text, kind=kind or bank.kind,
+                                      target_s=target_s or bank.target_s, concepts=bank.concepts,
+                                      follow_ups=bank.follow_ups, question_id=bank.id)
     is_text = typed is not None or file.suffix.lower() in _TEXT_SUFFIXES
     try:
         if typed is not None:
