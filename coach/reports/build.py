@@ -24,6 +24,8 @@ class _Data:
     trends: Trends
     since: datetime | None
     generated: datetime
+    #: "Your habits" as sentences (coach.analysis.habits.describe).
+    habits: list[str]
 
 
 def build_report(db: History, since: datetime | None = None, fmt: str = "md", *, now: datetime | None = None) -> str:
@@ -41,8 +43,11 @@ def build_report(db: History, since: datetime | None = None, fmt: str = "md", *,
     if fmt not in FORMATS:
         raise CoachError(f"Unknown report format {fmt!r}; use md or html.")
     now = now or datetime.now(UTC)
+    from coach.analysis.habits import RECENT_ANSWERS, describe, find_habits
+
     attempts = db.attempts(since=since, newest_first=False)
-    data = _Data(attempts, compute_trends(attempts, now=now), since, now)
+    habits = describe(find_habits(db.recent_transcripts(RECENT_ANSWERS, since=since)))
+    data = _Data(attempts, compute_trends(attempts, now=now), since, now, habits)
     return _html(data) if fmt == "html" else _markdown(data)
 
 
@@ -146,6 +151,8 @@ def _markdown(data: _Data) -> str:
         "Nothing stands out: every measure is in its good range. Keep practising to stay there."]
     lines += [""]
 
+    lines += ["## Your habits", ""] + [f"- {printable(line)}" for line in data.habits] + [""]
+
     lines += ["## First week against the last 7 days", ""]
     if trends.baseline is not None and trends.recent is not None:
         lines += [f"Your {trends.baseline.label} against your {trends.recent.label}.", "",
@@ -245,6 +252,10 @@ def _html(data: _Data) -> str:
     body += [f"<li>{escape(f.text)}</li>" for f in trends.focus] or [
         "<li>Nothing stands out: every measure is in its good range. Keep practising to stay there.</li>"]
     body.append("</ol></section>")
+
+    body.append('<h2>Your habits</h2><section class="focus habits"><ul>')
+    body += [f"<li>{escape(line)}</li>" for line in data.habits]
+    body.append("</ul></section>")
 
     body.append("<h2>Trends</h2>")
     body.append('<p class="note">One dot per answer; the line is the running average; the green band is the good '

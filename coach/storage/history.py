@@ -324,6 +324,14 @@ class History:
         wanted = _same_words(question_text)
         return [a for a in map(self._summary, rows) if _same_words(a.question_text) == wanted]
 
+    def recent_transcripts(self, limit: int = 20, *, since: datetime | None = None) -> list[str]:
+        """The transcripts of the latest ``limit`` analysed answers (from ``since``), newest first:
+        what habits are found in."""
+        sql = ("SELECT transcript FROM attempts WHERE analysis_json IS NOT NULL AND trim(coalesce(transcript, '')) != ''"
+               + (" AND created_at >= ?" if since is not None else "") + " ORDER BY created_at DESC, id DESC LIMIT ?")
+        params = ([to_db_time(since)] if since is not None else []) + [int(limit)]
+        return [row[0] for row in self.db.read(lambda c: c.execute(sql, params).fetchall())]
+
     def count(self) -> int:
         return self.db.read(lambda c: c.execute("SELECT count(*) FROM attempts").fetchone()[0])
 

@@ -59,8 +59,10 @@ class HistoryScreen(Screen):
         """The history was read and the trends computed."""
 
         def __init__(self, attempts: list[AttemptSummary], trends: Trends, notices: list[str],
-                     missing_audio: int) -> None:
+                     missing_audio: int, habits: list[str] | None = None) -> None:
             super().__init__()
+            #: "Your habits" as sentences.
+            self.habits = habits or []
             self.attempts = attempts
             self.trends = trends
             self.notices = notices
@@ -103,6 +105,8 @@ class HistoryScreen(Screen):
             with Vertical(id="compare-panel"):
                 yield Label("First week against the last 7 days", classes="section")
                 yield Static(id="comparison")
+        yield Label("Your habits (your last answers)", classes="section")
+        yield Static(id="habits")
         yield Label("Trends", classes="section")
         with Grid(id="charts"):
             for key, spec in METRICS.items():
@@ -125,6 +129,7 @@ class HistoryScreen(Screen):
     @work(thread=True, exclusive=True, group="history", exit_on_error=False)
     def load_history(self) -> None:
         """Read every attempt (metrics only, no transcripts) and compute the trends."""
+        from coach.analysis.habits import RECENT_ANSWERS, describe, find_habits
         from coach.errors import CoachError
         from coach.storage import History
         from coach.storage.trends import compute_trends
@@ -132,13 +137,14 @@ class HistoryScreen(Screen):
         try:
             with History(self.app.settings) as history:
                 attempts = history.attempts(newest_first=False)
+                transcripts = history.recent_transcripts(RECENT_ANSWERS)
                 notices = list(history.notices)
         except CoachError as exc:
             self.post_message(self.LoadFailed(str(exc)))
             return
         trends = compute_trends(attempts)
         missing = sum(1 for a in attempts if a.audio_missing)
-        self.post_message(self.Loaded(attempts, trends, notices, missing))
+        self.post_message(self.Loaded(attempts, trends, notices, missing, describe(find_habits(transcripts))))
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
@@ -165,6 +171,7 @@ class HistoryScreen(Screen):
         self.query_one("#history-summary", Static).update(self._summary(trends))
         self.query_one("#focus", Static).update(self._focus(trends))
         self.query_one("#comparison", Static).update(self._comparison(trends))
+        self.query_one("#habits", Static).update(Text("\n").join(Text("· " + line) for line in message.habits))
         for key in METRICS:
             points = trends.series[key]
             self.query_one(f"#chart-{key}", TrendChart).show([p.at for p in points], [p.value for p in points])
