@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import math
 import shutil
 import subprocess
 import tempfile
@@ -529,8 +530,16 @@ def _sounddevice():
     return sounddevice
 
 
-def play(path: Path, *, device: str | int | None = None, should_stop: Callable[[], bool] | None = None) -> None:
-    """Play a WAV file to the speaker, returning early when ``should_stop()`` turns true.
+def start_frame(start_s: float, rate: int, frames: int) -> int:
+    """The frame playback starts at: ``start_s`` seconds in, within the recording (0 when not a number)."""
+    if not math.isfinite(start_s) or start_s <= 0:
+        return 0
+    return min(frames, int(start_s * rate))
+
+
+def play(path: Path, *, device: str | int | None = None, should_stop: Callable[[], bool] | None = None,
+         start_s: float = 0.0) -> None:
+    """Play a WAV file to the speaker from ``start_s`` seconds in; return early once ``should_stop()`` is true.
 
     Raises:
         VoiceError: there is no speaker.
@@ -542,6 +551,7 @@ def play(path: Path, *, device: str | int | None = None, should_stop: Callable[[
     except OSError as exc:
         raise VoiceError(f"No audio output ({exc}); install libportaudio2. Questions are shown as text.") from exc
     data, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    data = data[start_frame(start_s, rate, len(data)):]
     data = np.concatenate([data, np.zeros((int(rate * _TAIL_SILENCE_S), data.shape[1]), np.float32)])
     try:
         sounddevice.play(data, rate, device=device if device not in ("", None) else None, latency=_PLAY_LATENCY_S)

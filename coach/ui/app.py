@@ -57,6 +57,8 @@ class CoachApp(App):
         self.questions: list[Question] = load_questions(self.settings.data_dir / "questions")
         #: Bumped by every replay start and stop: a replay thread stops once its turn has passed.
         self._replay_turn = 0
+        #: Where the latest replay started, in seconds into the recording.
+        self.replay_start_s = 0.0
         #: Make likely questions ahead so they start at once (benchmarks turn it off to compare).
         self.voice_ahead = True
         self._voice_loaded = False
@@ -181,18 +183,24 @@ class CoachApp(App):
             self.load_models()
         self.notify(f"Saved to {path}", title="Settings")
 
-    def toggle_replay(self, path: Path | None) -> None:
-        """Play a recording to the speaker; a second call while it plays stops it."""
+    def toggle_replay(self, path: Path | None, start_s: float = 0.0) -> None:
+        """Play a recording to the speaker (from ``start_s`` seconds in); a second call while it plays stops it."""
+        if path is not None and self.replaying:
+            self.stop_replay()
+        else:
+            self.replay_from(path, start_s)
+
+    def replay_from(self, path: Path | None, start_s: float = 0.0) -> None:
+        """Play a recording from ``start_s`` seconds in, instead of whatever is playing."""
         if path is None:
             self.notify("A typed answer has no recording to replay.")
-        elif self.replaying:
-            self.stop_replay()
         elif not path.is_file():
             self.notify(f"The recording {path} is no longer on disk.", severity="warning")
         else:
             self._replay_turn += 1
+            self.replay_start_s = start_s
             self.replaying = True
-            self._replay(path, self._replay_turn)
+            self._replay(path, self._replay_turn, start_s)
 
     def stop_replay(self) -> None:
         self._replay_turn += 1
@@ -203,11 +211,12 @@ class CoachApp(App):
             self.replaying = False
 
     @work(thread=True, group="replay", exit_on_error=False)
-    def _replay(self, path: Path, turn: int) -> None:
+    def _replay(self, path: Path, turn: int, start_s: float = 0.0) -> None:
         from coach.speech.voice import VoiceError, play
 
         try:
-            play(path, device=self.settings.audio.output, should_stop=lambda: turn != self._replay_turn)
+            play(path, device=self.settings.audio.output, should_stop=lambda: turn != self._replay_turn,
+                 start_s=start_s)
         except VoiceError as exc:
             self.call_from_thread(self.notify, str(exc), severity="warning")
         finally:
