@@ -16,6 +16,7 @@ from textual.widgets import Footer, Label, Static
 from textual.worker import Worker, WorkerState
 
 from coach.storage.models import Attempt, AttemptSummary
+from coach.ui.widgets.seekable_transcript import SeekableTranscript
 from coach.ui.widgets.title_bar import TitleBar
 
 
@@ -41,6 +42,24 @@ def highlighted_transcript(attempt: Attempt) -> Text:
                 text.stylize(styles[kind], found.start(), found.end())
                 position = found.end()
     return text
+
+
+_MOMENT_HELP = ("[dim]] and [ step through the fillers, hedges and long pauses, . and , word by word; "
+                "f plays from there[/]")
+
+
+def attempt_moments(attempt: Attempt):
+    """The words and flagged moments of a stored attempt, from its analysis JSON and highlights."""
+    from coach.ui.widgets.seekable_transcript import transcript_moments
+
+    analysis = attempt.analysis or {}
+    words = [(str(w.get("text", "")), float(w["start"]), float(w["end"])) for w in analysis.get("words") or []
+             if isinstance(w, dict) and isinstance(w.get("start"), int | float) and isinstance(w.get("end"), int | float)]
+    pauses = [(float(p["start"]), float(p["end"])) for p in analysis.get("pauses") or []
+              if isinstance(p, dict) and p.get("long") and isinstance(p.get("start"), int | float)
+              and isinstance(p.get("end"), int | float)]
+    marks = [(m.start_char, m.end_char, m.kind, None) for m in attempt.highlights]
+    return transcript_moments(attempt.transcript or "", words, marks, pauses)
 
 
 def _rubric(rubric: dict) -> Text:
@@ -93,6 +112,12 @@ class AttemptScreen(Screen):
     CSS_PATH = "history.tcss"
     BINDINGS = [
         Binding("p", "replay", "Replay"),
+        # Play from a moment, as on the feedback screen.
+        Binding("right_square_bracket", "moment(1)", "Next moment", key_display="]"),
+        Binding("left_square_bracket", "moment(-1)", "Previous moment", key_display="[", show=False),
+        Binding("full_stop", "word(1)", "Next word", key_display=".", show=False),
+        Binding("comma", "word(-1)", "Previous word", key_display=",", show=False),
+        Binding("f", "play_from", "Play from here"),
         Binding("c", "compare", "Compare with the one before"),
         Binding("d", "delete", "Delete"),
         Binding("escape", "back", "Back"),
@@ -141,7 +166,8 @@ class AttemptScreen(Screen):
             yield Label("What to work on", classes="section", id="attempt-tips-label")
             yield Static(id="attempt-tips")
             yield Label("Transcript ([red]fillers[/], [yellow]hedges[/])", classes="section")
-            yield Static(id="attempt-transcript")
+            yield SeekableTranscript(id="attempt-transcript")
+            yield Static(id="moment", classes="hidden")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -220,8 +246,18 @@ class AttemptScreen(Screen):
         if analysis.get("strength"):
             lines.append(f"[b green]Strength:[/] {analysis['strength']}")
         self.query_one("#attempt-tips", Static).update("\n".join(lines) or "-")
-        self.query_one("#attempt-transcript", Static).update(highlighted_transcript(attempt) if attempt.transcript
-                                                             else Text("No transcript.", "dim"))
+        transcript = self.query_one("#attempt-transcript", SeekableTranscript)
+        if not attempt.transcript:
+            transcript.show(Text("No transcript.", "dim"), [], [])
+        elif attempt.audio_path is not None:
+            transcript.show(highlighted_transcript(attempt), *attempt_moments(attempt))
+        else:  # a typed answer has nothing to play
+            transcript.show(highlighted_transcript(attempt), [], [])
+        if transcript.words:
+            help_line = self.query_one("#moment", Static)
+            help_line.update(_MOMENT_HELP)
+            help_line.remove_class("hidden")
+        self.refresh_bindings()
         rubric = analysis.get("think_aloud")
         if rubric:
             scroll = self.query_one("#attempt", VerticalScroll)
@@ -245,6 +281,48 @@ class AttemptScreen(Screen):
     def action_replay(self) -> None:
         attempt = self.attempt
         self.app.toggle_replay(attempt.audio_path if attempt is not None else None)
+
+    def _seekable(self) -> SeekableTranscript | None:
+        """The transcript, when it can be stepped through (a spoken answer stored with word times)."""
+        found = self.query("#attempt-transcript")  # empty while the screen is composed
+        transcript = found.first() if found else None
+        return transcript if isinstance(transcript, SeekableTranscript) and transcript.words else None
+
+    def action_moment(self, step: int) -> None:
+        transcript = self._seekable()
+        if transcript is not None:
+            self._show_moment(transcript, transcript.step_moment(step), "fillers, hedges or long pauses")
+
+    def action_word(self, step: int) -> None:
+        transcript = self._seekable()
+        if transcript is not None:
+            self._show_moment(transcript, transcript.step_word(step), "timed words")
+
+    def _show_moment(self, transcript, moment, none: str) -> None:
+        line = self.query_one("#moment", Static)
+        if moment is None:
+            line.update(f"This answer has no {none} to step through; p plays it from the start.")
+            return
+        line.update(moment.describe())
+        transcript.scroll_visible(animate=False)
+
+    def action_play_from(self) -> None:
+        """The recording from the selected moment (the first flagged one when none is selected yet)."""
+        transcript = self._seekable()
+        if transcript is None:
+            self.action_replay()
+            return
+        moment = transcript.selected or transcript.step_moment(1) or transcript.step_word(1)
+        if moment is None:
+            self.action_replay()
+            return
+        self.query_one("#moment", Static).update(moment.describe())
+        self.app.replay_from(self.attempt.audio_path, moment.play_from_s)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("moment", "word", "play_from"):
+            return self._seekable() is not None  # a typed answer, or one stored without word times
+        return True
 
     def action_compare(self) -> None:
         from coach.ui.screens.compare import CompareScreen

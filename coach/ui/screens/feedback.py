@@ -19,6 +19,9 @@ from coach.ui.widgets.gauge import RangeGauge
 from coach.ui.widgets.star_timeline import StarTimeline
 from coach.ui.widgets.title_bar import TitleBar
 
+_MOMENT_HELP = ("[dim]] and [ step through the fillers, hedges and long pauses, . and , word by word; "
+                "f plays from there[/]")
+
 
 class FeedbackScreen(Screen):
     BINDINGS = [
@@ -27,6 +30,12 @@ class FeedbackScreen(Screen):
         Binding("a", "answer_follow_up", "Answer follow-up"),
         Binding("n", "next_question", "Next question"),
         Binding("p", "replay", "Replay"),
+        # Play from a moment: ] and [ step through the fillers, hedges and long pauses, . and , by word.
+        Binding("right_square_bracket", "moment(1)", "Next moment", key_display="]"),
+        Binding("left_square_bracket", "moment(-1)", "Previous moment", key_display="[", show=False),
+        Binding("full_stop", "word(1)", "Next word", key_display=".", show=False),
+        Binding("comma", "word(-1)", "Previous word", key_display=",", show=False),
+        Binding("f", "play_from", "Play from here"),
         Binding("escape", "home", "Home"),
     ]
 
@@ -108,7 +117,14 @@ class FeedbackScreen(Screen):
             marked = ("; underlined: [orange1]faded[/], [magenta]rose[/], [cyan]unclear[/]"
                       if analysis.voice is not None else "")
             yield Static(f"[b]Transcript[/] ([red]fillers[/], [yellow]hedges[/]{marked})", classes="section")
-            yield Static(self._transcript(), id="transcript")
+            if self.audio is not None:
+                from coach.ui.widgets.seekable_transcript import SeekableTranscript
+
+                words, moments = self._moments()
+                yield SeekableTranscript(self._transcript(), words, moments, id="transcript")
+                yield Static(_MOMENT_HELP, id="moment")
+            else:
+                yield Static(self._transcript(), id="transcript")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -135,7 +151,7 @@ class FeedbackScreen(Screen):
         self.query_one("#replay-status", Static).update(self._replay_line(playing))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "replay":
+        if action in ("replay", "moment", "word", "play_from"):
             return self.audio is not None  # a typed answer has nothing to play
         if action == "retry":
             return self.mock is None  # a mock round moves on, as an interview does
@@ -245,6 +261,42 @@ class FeedbackScreen(Screen):
 
     def action_replay(self) -> None:
         self.app.toggle_replay(self.audio)
+
+    def _moments(self):
+        from coach.ui.widgets.seekable_transcript import transcript_moments
+
+        analysis = self.analysis
+        coaching = analysis.coaching
+        marks = [(p.start_char, p.end_char, kind, p.start)
+                 for kind, phrases in (("filler", coaching.fillers if coaching else []),
+                                       ("hedge", coaching.hedges if coaching else []))
+                 for p in phrases if p.start_char >= 0]
+        return transcript_moments(analysis.transcript, [(w.text, w.start, w.end) for w in analysis.words], marks,
+                                  [(p.start, p.end) for p in analysis.pauses if p.long])
+
+    def action_moment(self, step: int) -> None:
+        self._show_moment(self.query_one("#transcript").step_moment(step), "fillers, hedges or long pauses")
+
+    def action_word(self, step: int) -> None:
+        self._show_moment(self.query_one("#transcript").step_word(step), "timed words")
+
+    def _show_moment(self, moment, none: str) -> None:
+        line = self.query_one("#moment", Static)
+        if moment is None:
+            line.update(f"This answer has no {none} to step through; p plays it from the start.")
+            return
+        line.update(moment.describe())
+        self.query_one("#transcript").scroll_visible(animate=False)
+
+    def action_play_from(self) -> None:
+        """The recording from the selected moment (the first flagged one when none is selected yet)."""
+        transcript = self.query_one("#transcript")
+        moment = transcript.selected or transcript.step_moment(1) or transcript.step_word(1)
+        if moment is None:
+            self.app.toggle_replay(self.audio)
+            return
+        self.query_one("#moment", Static).update(moment.describe())
+        self.app.replay_from(self.audio, moment.play_from_s)
 
     def action_home(self) -> None:
         self.app.stop_replay()
