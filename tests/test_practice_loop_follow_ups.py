@@ -231,7 +231,8 @@ async def test_answering_the_follow_up_in_the_tui_stores_a_turn_of_the_answer():
         assert "Follow-up to" in str(feedback.query_one("#follow-up-of").render())
         tips = str(feedback.query_one("#tips").render())
         assert "90 s" not in tips and "Missing" not in tips
-        assert not feedback.check_action("compare", ())
+        # Offered: it compares with other answers to the same follow-up only (test_practice_loop_compare_follow_ups).
+        assert feedback.check_action("compare", ())
         await wait_for(pilot, lambda: feedback.attempt_id is not None)
         with History(app.settings) as history:
             turn = history.attempt(feedback.attempt_id)
