@@ -25,7 +25,17 @@ from typing import IO, Any
 
 from coach.errors import CoachError, StorageError
 from coach.safe_files import open_atomic, private_dir, storage_error
-from coach.storage.history import History, _insert, _loads, finite, from_db_time, now_utc, to_db_time
+from coach.storage.history import (
+    NOTE_MAX_CHARS,
+    History,
+    _insert,
+    _loads,
+    clean_note,
+    finite,
+    from_db_time,
+    now_utc,
+    to_db_time,
+)
 from coach.storage.models import Metrics
 from coach.storage.schema import LATEST_VERSION, metric_values
 
@@ -87,20 +97,20 @@ def export_history(history: History, archive: Path, *, exclusive: bool = False) 
     session_uids = {row[0]: row[1] for row in sessions}
     rows = history.db.read(lambda c: c.execute(
         "SELECT id, uid, session_id, created_at, question_id, question_text, kind, target_s, audio_path, transcript, "
-        "analysis_json, model, analysis_error, story, highlights_json, parent_id "
+        "analysis_json, model, analysis_error, story, highlights_json, parent_id, note "
         "FROM attempts ORDER BY created_at, id").fetchall())
     attempt_uids = {row[0]: row[1] for row in rows}
     attempts: list[dict[str, Any]] = []
     audio: list[tuple[str, Path]] = []
     missing: list[int] = []
     for (attempt_id, uid, session_id, created_at, question_id, question_text, kind_, target_s, stored_audio,
-         transcript, analysis_json, model, error, story, highlights_json, parent_id) in rows:
+         transcript, analysis_json, model, error, story, highlights_json, parent_id, note) in rows:
         entry: dict[str, Any] = {
             "uid": uid, "session_uid": session_uids.get(session_id), "created_at": created_at,
             "question_id": question_id, "question_text": question_text, "kind": kind_, "target_s": target_s,
             "transcript": transcript, "analysis": _loads(analysis_json), "analysis_error": error, "model": model,
             "story": story, "highlights": _loads(highlights_json), "audio": None, "audio_name": None,
-            "parent_uid": attempt_uids.get(parent_id),
+            "parent_uid": attempt_uids.get(parent_id), "note": note,
         }
         path = history.resolve_audio(stored_audio)
         if path is not None:
@@ -366,6 +376,8 @@ def _schema() -> Any:
         analysis_error: text(20_000) | None = None
         model: text(200) | None = None
         story: text(1_000) | None = None
+        #: The user's note (archives made before notes have none).
+        note: text(NOTE_MAX_CHARS) | None = None
         # JSON has no tuples: the triple arrives as a list, its members are still strict.
         highlights: Annotated[list[Annotated[tuple[StrictInt, StrictInt, text(20)], Strict(False)]],
                               Field(max_length=200_000)] | None = None
@@ -491,6 +503,7 @@ def _import(history: History, reader: _Reader, sessions: list[dict[str, Any]],
                     "model": entry["model"],
                     "analysis_error": entry["analysis_error"],
                     "story": entry["story"],
+                    "note": clean_note(entry["note"]),
                     "highlights_json": _dumps_strict(entry["highlights"]) if entry["highlights"] else None,
                     # Recomputed rather than trusted: the metrics always match this coach's definitions.
                     **entry["metrics"],

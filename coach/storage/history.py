@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 
 _SUMMARY_COLUMNS = ("id, uid, session_id, created_at, question_id, question_text, kind, target_s, audio_path, model, "
                     "story, analysis_error, analysis_json IS NOT NULL AS analysed, scores_json, "
-                    + ", ".join(ALL_METRIC_COLUMNS) + ", parent_id")
+                    + ", ".join(ALL_METRIC_COLUMNS) + ", parent_id, note")
 _FULL_COLUMNS = _SUMMARY_COLUMNS + ", transcript, analysis_json, highlights_json"
+#: A note is a line or two to remember the attempt by, not a diary.
+NOTE_MAX_CHARS = 500
 #: An attempt at its question, not a follow-up answered under it.
 _NOT_A_TURN = "(parent_id IS NULL AND kind != 'follow_up')"
 
@@ -234,6 +236,19 @@ class History:
             **metric_values(Metrics.from_analysis(data)),
         }
         return self.db.write(lambda c: _insert(c, "attempts", row))
+
+    def set_note(self, attempt_id: int, note: str | None) -> str | None:
+        """Keep the user's note on an attempt (an empty one removes it); returns the note as stored.
+
+        Raises:
+            CoachError: no such attempt, or a note longer than :data:`NOTE_MAX_CHARS`.
+        """
+        text = clean_note(note)
+        if text is not None and len(text) > NOTE_MAX_CHARS:
+            raise CoachError(f"A note holds at most {NOTE_MAX_CHARS} characters; this one has {len(text)}. "
+                             "Shorten it and save again.")
+        self._update(attempt_id, {"note": text})
+        return text
 
     def update_analysis(self, attempt_id: int, analysis: AnswerAnalysis) -> None:
         """Replace an attempt's analysis (after re-analysis), clearing any earlier error."""
@@ -438,14 +453,14 @@ class History:
         (attempt_id, uid, session_id, created_at, question_id, question_text, kind, target_s, audio_path, model,
          story, error, analysed, scores_json) = values[:14]
         metric_row = dict(zip(ALL_METRIC_COLUMNS, values[14:14 + len(ALL_METRIC_COLUMNS)]))
-        parent_id = values[14 + len(ALL_METRIC_COLUMNS)]
+        parent_id, note = values[14 + len(ALL_METRIC_COLUMNS):16 + len(ALL_METRIC_COLUMNS)]
         return {
             "id": attempt_id, "uid": uid, "session_id": session_id, "created_at": stored_time(created_at),
             "question_id": question_id, "question_text": question_text, "kind": kind, "target_s": target_s,
             "audio_path": self.resolve_audio(audio_path), "model": model, "story": story,
             "analysis_error": error, "analysed": bool(analysed), "metrics": _metrics(metric_row),
             "scores": json.loads(scores_json) if scores_json else {},
-            "parent_id": parent_id,
+            "parent_id": parent_id, "note": note,
         }
 
     def _full(self, row: tuple) -> Attempt:
@@ -454,6 +469,13 @@ class History:
         analysis = _loads(analysis_json)
         highlights = tuple(Highlight(int(h[0]), int(h[1]), str(h[2])) for h in (_loads(highlights_json) or []))
         return Attempt(**fields, transcript=transcript, analysis=analysis, highlights=highlights)
+
+
+def clean_note(note: str | None) -> str | None:
+    """A note as stored: on one line, no control characters, None when empty."""
+    from coach.process import printable
+
+    return printable(note) or None
 
 
 def _same_words(text: str | None) -> str:

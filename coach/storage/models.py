@@ -152,6 +152,8 @@ class AttemptSummary:
     scores: dict[str, int] = field(default_factory=dict)
     #: The attempt this one follows up (a follow-up is a turn of that answer), if any.
     parent_id: int | None = None
+    #: The user's own note on the attempt, if any.
+    note: str | None = None
 
     @property
     def is_follow_up(self) -> bool:

@@ -20,6 +20,8 @@ Versions:
    with the follow-up's text) are linked to their parent where that is unambiguous.
 5. How it sounded: ``pitch_variation`` (Hincks' PVQ) and ``level_dbfs`` (speech level) as
    metric columns, back-filled from the stored analyses' ``voice``.
+6. ``note``: the user's own short note on an attempt (written in the TUI), kept through export
+   and import.
 """
 
 from __future__ import annotations
@@ -172,12 +174,16 @@ def _v5(conn: sqlite3.Connection) -> None:
                      (metrics.pitch_variation, metrics.level_dbfs, attempt_id))
 
 
+def _v6(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE attempts ADD COLUMN note TEXT")
+
+
 def _parse(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 LATEST_VERSION = len(MIGRATIONS)
 
 

@@ -120,6 +120,7 @@ class AttemptScreen(Screen):
         Binding("f", "play_from", "Play from here"),
         Binding("c", "compare", "Compare with the one before"),
         Binding("d", "delete", "Delete"),
+        Binding("n", "note", "Note"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -138,6 +139,13 @@ class AttemptScreen(Screen):
         """The attempt was deleted; ``note`` says what became of its recording."""
 
         def __init__(self, note: str) -> None:
+            super().__init__()
+            self.note = note
+
+    class NoteSaved(Message):
+        """The note was stored; ``note`` is it as kept (None when removed)."""
+
+        def __init__(self, note: str | None) -> None:
             super().__init__()
             self.note = note
 
@@ -161,6 +169,7 @@ class AttemptScreen(Screen):
             yield Static(f"Reading attempt {self.attempt_id}…", id="attempt-question")
             yield Static(id="attempt-meta")
             yield Static(id="attempt-notice", classes="hidden")
+            yield Static(id="attempt-note", classes="hidden")
             yield Label("Scores", classes="section")
             yield Static(id="attempt-scores")
             yield Label("What to work on", classes="section", id="attempt-tips-label")
@@ -224,6 +233,7 @@ class AttemptScreen(Screen):
             meta.append(f"follow-up to attempt {message.parent.id} (\"{message.parent.question_label}\")")
         self.query_one("#attempt-meta", Static).update(Text(" · ".join(meta)))
 
+        self._show_note(attempt.note)
         notices = []
         if attempt.analysis_error:
             notices.append(f"Not analysed: {attempt.analysis_error} (`coach reanalyse {attempt.id}` tries again).")
@@ -329,6 +339,42 @@ class AttemptScreen(Screen):
 
         self.app.stop_replay()
         self.app.push_screen(CompareScreen(self.attempt_id))
+
+    def _show_note(self, note: str | None) -> None:
+        line = self.query_one("#attempt-note", Static)
+        line.update(Text.assemble(("Your note: ", "bold"), note or ""))
+        line.set_class(not note, "hidden")
+
+    def action_note(self) -> None:
+        if self.attempt is None:  # still being read
+            return
+        from coach.ui.screens.note import NoteScreen
+
+        self.app.push_screen(NoteScreen(self.attempt_id, self.attempt.note), self._note_written)
+
+    def _note_written(self, note: str | None) -> None:
+        if note is not None:
+            self.save_note(note)
+
+    @work(thread=True, exclusive=True, group="attempt-note", exit_on_error=False)
+    def save_note(self, note: str) -> None:
+        from coach.errors import CoachError
+        from coach.storage import History
+
+        try:
+            with History(self.app.settings) as history:
+                kept = history.set_note(self.attempt_id, note)
+        except CoachError as exc:
+            self.app.call_from_thread(self.app.notify, f"The note was not saved: {exc}", severity="error")
+            return
+        self.post_message(self.NoteSaved(kept))
+
+    def on_attempt_screen_note_saved(self, message: NoteSaved) -> None:
+        from dataclasses import replace
+
+        self.attempt = replace(self.attempt, note=message.note)
+        self._show_note(message.note)
+        self.notify("Note kept." if message.note else "Note removed.", title="Note")
 
     def action_delete(self) -> None:
         if self.attempt is None:  # still being read
