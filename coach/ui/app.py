@@ -123,13 +123,13 @@ class CoachApp(App):
             prepare_in_background(self._voice_wanted, self.settings.voice)
 
     def on_option_list_option_highlighted(self, event) -> None:
-        """The question highlighted on the home screen is the one the user is likely to pick."""
+        """The question highlighted on the home screen is the one the user is likely to pick; the
+        random question and the mock round's first, chosen ahead, come after it."""
         from coach.ui.screens.home import HomeScreen
 
-        if event.option_list.id == "questions" and isinstance(event.option_list.screen, HomeScreen):
-            question = next((q for q in self.questions if q.id == event.option.id), None)
-            if question is not None:
-                self.prepare_voice([question.text])
+        screen = event.option_list.screen
+        if event.option_list.id == "questions" and isinstance(screen, HomeScreen):
+            self.prepare_voice(screen.likely_texts())
 
     def upcoming_question(self, after: Question) -> Question:
         """The question "next question" asks after ``after``: another of the same kind, at random,

@@ -19,6 +19,11 @@ _KINDS = [("Behavioral", "behavioral"), ("Think aloud", "think_aloud")]
 
 
 class HomeScreen(Screen):
+    #: Chosen ahead of the `r` and `m` keys (see :meth:`_choose_ahead`).
+    random_pick: Question | None = None
+    mock_ahead = None
+    shown: list[Question] = []
+
     BINDINGS = [
         Binding("enter", "practise", "Practise", show=True),
         Binding("r", "random", "Random"),
@@ -49,6 +54,30 @@ class HomeScreen(Screen):
     def on_screen_resume(self) -> None:
         # The settings screen may have changed the round's length.
         self.query_one("#intro", Static).update(self._intro())
+        self._choose_ahead()
+
+    def _choose_ahead(self, prepare: bool = True) -> None:
+        """Choose the random question and plan the mock round before the keys that ask for them,
+        so their voice can be made while the user looks (a choice still valid is kept: its voice
+        may be made already). Then ask for the likely questions to be made ahead."""
+        from coach.practice import MockRound
+
+        if self.random_pick not in self.shown:
+            self.random_pick = random.choice(self.shown) if self.shown else None
+        role, minutes = self._filters()["role"], self.app.settings.practice.mock_round_min
+        if self.mock_ahead is None or (self.mock_ahead.role, self.mock_ahead.minutes) != (role, minutes):
+            self.mock_ahead = MockRound.plan(self.app.questions, role, minutes)
+        if prepare:
+            self.app.prepare_voice(self.likely_texts())
+
+    def likely_texts(self) -> list[str]:
+        """The questions the user may hear next from here, most likely first: the highlighted one,
+        the random one, the mock round's first."""
+        options = self.query_one("#questions", OptionList)
+        likely = [self.shown[options.highlighted] if options.highlighted is not None and self.shown else None,
+                  self.random_pick, self.mock_ahead.questions[0] if self.mock_ahead and self.mock_ahead.questions
+                  else None]
+        return [q.text for q in likely if q is not None]
 
     def on_mount(self) -> None:
         self._refresh_categories()
@@ -80,6 +109,7 @@ class HomeScreen(Screen):
         if self.shown:
             options.highlighted = 0
         self.query_one("#count", Static).update(f"{len(self.shown)} questions")
+        self._choose_ahead()
 
     @on(Select.Changed, "#role, #kind")
     def _role_or_kind_changed(self) -> None:
@@ -105,15 +135,23 @@ class HomeScreen(Screen):
             self._practise(self.shown[options.highlighted])
 
     def action_random(self) -> None:
-        if self.shown:
+        """The random question chosen ahead (its voice made meanwhile); the next one is chosen
+        when the user comes back."""
+        if self.random_pick in self.shown:
+            question, self.random_pick = self.random_pick, None
+            self._practise(question)
+        elif self.shown:
             self._practise(random.choice(self.shown))
 
     def action_mock_round(self) -> None:
-        from coach.practice import MockRound
+        """The round planned ahead (its first question's voice made meanwhile); its clock starts now."""
+        import time
+        from dataclasses import replace
+
         from coach.ui.screens.practice import PracticeScreen
 
-        settings = self.app.settings
-        mock = MockRound.plan(self.app.questions, self._filters()["role"], settings.practice.mock_round_min)
+        self._choose_ahead(prepare=False)  # a plan for another role or length is made again first
+        mock, self.mock_ahead = replace(self.mock_ahead, started_at=time.monotonic()), None
         self.app.push_screen(PracticeScreen(mock.questions[0], mock=mock))
 
     @work(thread=True, exclusive=True, group="stories")
