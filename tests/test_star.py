@@ -61,6 +61,10 @@ def test_ended_up_lifting_sales_is_a_quantified_result():
     ("The page now loads in under a second.", True),
     ("We shipped a week late.", False),
     ("I asked a colleague for a second opinion.", False),
+    ("He went with the simpler one.", False),
+    ("Every manager asked to keep only the short one.", False),
+    ("We went from three nightly jobs to one.", True),
+    ("Only one bug reached production.", True),
 ])
 def test_what_counts_as_a_magnitude(text, expected):
     assert star.has_quantity(sentence(text)) is expected
@@ -195,3 +199,12 @@ def test_the_shipped_labeller_reads_the_encoders_vectors():
         rows = [star.sentence_features(s, i, len(sentences)) for i, s in enumerate(sentences)]
         assert got == model.decode(rows, vectors)
     assert got[-1] == "result"
+
+
+def test_time_phrase_opening_an_action_keeps_it_an_action():
+    text = ("Our warehouse was about to lose its biggest client over missed pickups. "
+            "My job was to keep the account through the renewal. "
+            "Three days before the renewal meeting I drove to the client's depot with our pickup logs. "
+            "My action was to offer them a fixed daily pickup window. "
+            "They renewed for two more years.")
+    assert labels_of(text) == ["situation", "task", "action", "action", "result"]

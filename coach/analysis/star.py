@@ -598,6 +598,9 @@ def has_quantity(sentence: Span) -> bool:
         following = tokens[i + 1].lower_ if i + 1 < len(tokens) else ""
         if lower in {"one", "a"} and (following == "of" or token.pos_ != "NUM"):
             continue  # "one of the best", "the original one"
+        if lower == "one" and i and tokens[i - 1].pos_ in {"ADJ", "DET"} and tokens[i - 1].lower_ not in {"a", "an"} \
+                and not (i + 1 < len(tokens) and tokens[i + 1].pos_ in {"NOUN", "PROPN"}):
+            continue  # "the simpler one", "the short one": the tagger calls this pronoun a number
         if lower == "one" and following in {"day", "time", "morning", "afternoon", "evening", "night", "weekend"}:
             continue  # "one day": when, not how much
         return True
