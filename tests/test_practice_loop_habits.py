@@ -104,3 +104,16 @@ async def test_the_history_screen_shows_your_habits():
         shown = str(screen.query_one("#habits").render())
         assert 'You opened 3 of your last 4 answers with "So..."' in shown
         assert '"pipeline" 4x' in shown
+
+
+def test_stop_words_are_spacys_without_importing_spacy():
+    import subprocess
+    import sys
+
+    code = ("import sys; from coach.analysis.habits import _stop_words, find_habits; "
+            "find_habits(['So we shipped it.', 'So it worked.']); "
+            "print(len(_stop_words()), 'spacy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    assert done.stdout.split() == [str(len(STOP_WORDS)), "False"], done.stderr
