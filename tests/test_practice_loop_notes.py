@@ -114,3 +114,15 @@ async def test_a_note_is_written_from_the_attempt_page():
         assert "hidden" in page.query_one("#attempt-note").classes
     with History(settings) as history:
         assert history.attempt(attempt).note is None
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_the_report_shows_the_note_with_its_answer(fmt):
+    from coach.reports import build_report
+
+    with History(load_settings()) as history:
+        attempt = history.save_attempt(analysis=analyse_text(STORY, question=QUESTION))
+        history.set_note(attempt, "rushed <the> result")
+        report = build_report(history, fmt=fmt)
+    latest = report.split("Latest answers", 1)[1]
+    assert ("your note: rushed <the> result" if fmt == "md" else "your note: rushed &lt;the&gt; result") in latest

@@ -194,6 +194,8 @@ def _markdown(data: _Data) -> str:
         question = _clip(turn_label(row), 60)
         if attempt.analysis_error:
             question += f" (not analysed: {_clip(attempt.analysis_error, 60)})"
+        if attempt.note:
+            question += f" (your note: {_clip(attempt.note, 80)})"
         lines.append(f"| {attempt.id} | {_when(attempt.created_at)} | {_md(question)} | " + " | ".join(cells) + " |")
     lines += ["", "_Made offline by coach; nothing in this report left your machine._", ""]
     return "\n".join(lines)
@@ -308,6 +310,8 @@ def _html(data: _Data) -> str:
         question = escape(_clip(turn_label(row), 90))
         if attempt.analysis_error:
             question += f'<br><span class="err">not analysed: {escape(attempt.analysis_error)}</span>'
+        if attempt.note:
+            question += f'<br><span class="note">your note: {escape(printable(attempt.note))}</span>'
         nested = ' class="turn"' if row.depth else ""
         body.append(f"<tr{nested}><td class=\"num\">{attempt.id}</td><td>{escape(_when(attempt.created_at))}</td>"
                     f"<td>{question}</td>" + "".join(f'<td class="num">{escape(c)}</td>' for c in cells[:4])
