@@ -3,7 +3,10 @@ screens, with no UI in it (the TUI drives it from workers; tests drive it direct
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +50,54 @@ def recording_path(settings: Settings, question_id: str | None) -> Path:
     return settings.recordings_dir / f"{stamp}-{safe}.wav"
 
 
+class _LanguageAhead:
+    """The language work on an answer that can be done while it is spoken: after each utterance,
+    the answer so far is parsed and its finished sentences are encoded for the relevance check,
+    so the stop leaves only the last sentences. One pass at a time, on the newest words."""
+
+    def __init__(self, question: QuestionContext) -> None:
+        self.question = question
+        self._words: list[Word] | None = None
+        self._wake = threading.Event()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def update(self, words: list[Word]) -> None:
+        self._words = list(words)
+        if self._thread is None and not self._closed:
+            self._thread = threading.Thread(target=self._run, name="coach-language-ahead", daemon=True)
+            self._thread.start()
+        self._wake.set()
+
+    def close(self) -> None:
+        """Stop; a pass under way is finished first (its work is what the analysis needs next)."""
+        self._closed = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def prepare(self, words: list[Word]) -> None:
+        """One pass over the answer so far."""
+        from coach.analysis import relevance
+        from coach.analysis.language import TimedText, parse
+
+        relevance.encode_ahead(parse(TimedText.from_words(words)), self.question.text, self.question.kind)
+
+    def _run(self) -> None:
+        # Only spare CPU: on two cores the live transcriber must keep up with the speaker first.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only (Linux)
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._closed:
+                return
+            try:
+                self.prepare(self._words or [])
+            except Exception:  # only a head start: the analysis after the stop does it all again and reports
+                return
+
+
 class AnswerRecording:
     """Records one answer while transcribing it; :meth:`finish` returns the full analysis.
 
@@ -71,7 +122,9 @@ class AnswerRecording:
             metadata={"question": question.text, "question_id": question.question_id, "kind": question.kind,
                       "target_s": question.target_s},
         )
-        self.live = LiveTranscriber(transcriber, self.recorder.samples, on_words=on_words)
+        self._on_words = on_words
+        self.live = LiveTranscriber(transcriber, self.recorder.samples, on_words=self._words)
+        self._ahead = _LanguageAhead(question)
 
     @property
     def path(self) -> Path:
@@ -80,6 +133,11 @@ class AnswerRecording:
     @property
     def elapsed_s(self) -> float:
         return self.recorder.duration_s
+
+    def _words(self, words: list[Word]) -> None:
+        self._ahead.update(self.live.words)
+        if self._on_words:
+            self._on_words(words)
 
     def _level(self, dbfs: float) -> None:
         if dbfs > _SPEAKING_DBFS:
@@ -106,12 +164,15 @@ class AnswerRecording:
         """
         self.recorder.stop()
         samples = self.recorder.samples()
-        words = self.live.stop(samples)
+        try:
+            words = self.live.stop(samples)
+        finally:
+            self._ahead.close()
         from coach.analysis.prosody import VoiceFrames
 
         return analyse_audio(Audio(samples, self.recorder.path), self.settings, transcriber=self.transcriber,
                              question=self.question, words=words, untranscribed=self.live.untranscribed,
-                             voice_frames=VoiceFrames.join(self.live.voice_parts))
+                             voice_frames=VoiceFrames.join(self.live.voice_parts), regions=self.live.regions)
 
     def cancel(self) -> None:
         """Stop without analysing (the file stays on disk)."""
@@ -120,6 +181,8 @@ class AnswerRecording:
             self.live.stop(self.recorder.samples())
         except Exception:  # a cancelled answer's transcription errors do not matter
             pass
+        finally:
+            self._ahead.close()
 
 
 @dataclass

@@ -147,6 +147,7 @@ def analyse_audio(
     words: list[Word] | None = None,
     untranscribed: list[SpeechRegion] | None = None,
     voice_frames: VoiceFrames | None = None,
+    regions: list[SpeechRegion] | None = None,
 ) -> AnswerAnalysis:
     """Measure decoded audio; see :func:`analyse_file`.
 
@@ -156,6 +157,8 @@ def analyse_audio(
         untranscribed: with ``words``, the speech the live transcriber could not make out.
         voice_frames: pitch and level already tracked while the user spoke (prosody.track per
             utterance); else they are tracked here over the speech regions.
+        regions: with ``words``, the voice activity found while the user spoke; else it is
+            measured here over the whole recording.
     """
     question = question or QuestionContext()
     report = on_progress or (lambda stage, done: None)
@@ -167,7 +170,9 @@ def analyse_audio(
     # code): on two cores the loads overlap instead of adding up.
     loading = _load_analysis_models(question)
     report("voice activity", 0.0)
-    if words is None and not transcriber.is_loaded:
+    if words is not None and regions is not None:
+        regions, load_error = list(regions), None
+    elif words is None and not transcriber.is_loaded:
         regions, load_error = _regions_while_loading(audio.samples, transcriber)
     else:
         regions, load_error = speech_regions(audio.samples), None

@@ -93,6 +93,17 @@ def _top2(similarity: np.ndarray) -> np.ndarray:
     return np.sort(similarity, axis=0)[-k:].mean(axis=0)
 
 
+def encode_ahead(doc: Doc, question: str | None, kind: str) -> None:
+    """Encode what :func:`judge` will need for an answer that is still being spoken: the question,
+    the bank it is compared with, and every finished sentence of ``doc`` (the answer so far; its
+    last sentence may go on). The encoder keeps them, so after the stop only the rest is encoded."""
+    if not question or not question.strip():
+        return
+    from coach.analysis.embeddings import maybe_encode
+
+    maybe_encode([question, *_bank(kind), *_sentences(doc)[:-1]])
+
+
 def judge(doc: Doc, question: str | None, kind: str) -> Relevance | None:
     """Whether the parsed answer ``doc`` addresses ``question`` (None without a question)."""
     if not question or not question.strip():

@@ -24,6 +24,8 @@ _UTTERANCE_GAP_S = 0.6
 _MAX_UTTERANCE_S = 24.0
 _POLL_S = 0.3
 _EDGE_MARGIN_S = 0.4
+#: Speech regions of two utterances closer than this are one region cut in two.
+_JOIN_GAP_S = 0.05
 
 
 class LiveTranscriber:
@@ -47,6 +49,9 @@ class LiveTranscriber:
         self.untranscribed: list[SpeechRegion] = []
         #: Pitch and level of each utterance (prosody.track), so the stop leaves only the last one.
         self.voice_parts: list = []
+        #: Voice activity of the whole recording, utterance by utterance, in seconds from its start:
+        #: the analysis reuses it instead of reading the whole answer again after the stop.
+        self.regions: list[SpeechRegion] = []
         self._done_until = 0  # samples before this index are transcribed
         self._stop = threading.Event()
         self._lock = threading.Lock()  # one transcription at a time: the worker's or stop()'s
@@ -84,6 +89,7 @@ class LiveTranscriber:
         if not regions:
             return
         offset = start / SAMPLE_RATE
+        self._add_regions(regions, offset)
         # The same decode as a whole file: chunks bounded by voice activity, failed-looking ones
         # decoded again, and speech left without words reported rather than dropped.
         transcript = self.transcriber.transcribe(chunk, initial_prompt=self.initial_prompt, regions=regions)
@@ -97,6 +103,16 @@ class LiveTranscriber:
         self.words.extend(words)
         if words and self.on_words:
             self.on_words(words)
+
+    def _add_regions(self, regions: list[SpeechRegion], offset: float) -> None:
+        for region in regions:
+            shifted = SpeechRegion(round(region.start + offset, 3), round(region.end + offset, 3))
+            # An utterance cut in the middle of speech (one over Whisper's window with no gap) goes
+            # on in the next one: one region, not a pause of nothing between two.
+            if self.regions and shifted.start - self.regions[-1].end < _JOIN_GAP_S:
+                self.regions[-1] = SpeechRegion(self.regions[-1].start, shifted.end)
+            else:
+                self.regions.append(shifted)
 
     def stop(self, samples: np.ndarray | None = None) -> list[Word]:
         """Stop watching, transcribe what is left, and return every word, in order.
