@@ -272,7 +272,9 @@ def _take(planes: np.ndarray, sink, channel: int | None, peak: float, nonfinite:
     mono = planes[channel] if channel is not None else planes.mean(axis=0)
     block_energy = np.einsum("ij,ij->i", planes, planes, dtype=np.float64)
     energy = block_energy if energy is None else energy + block_energy
-    mixed_energy = (mixed_energy or 0.0) + float(np.dot(mono.astype(np.float64), mono))
+    # einsum, not np.dot: on a block this size np.dot hands the sum to OpenBLAS's threads, which
+    # took 11-28 ms a call on a busy machine (einsum: 0.15 ms).
+    mixed_energy = (mixed_energy or 0.0) + float(np.einsum("i,i->", mono, mono, dtype=np.float64))
     if len(mono):
         peak = max(peak, float(np.max(np.abs(mono))))
     sink.append(mono)
