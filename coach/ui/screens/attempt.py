@@ -112,8 +112,8 @@ class AttemptScreen(Screen):
     CSS_PATH = "history.tcss"
     BINDINGS = [
         Binding("p", "replay", "Replay"),
-        # Play from a moment, as on the feedback screen.
-        Binding("right_square_bracket", "moment(1)", "Next moment", key_display="]"),
+        # Play from a moment, as on the feedback screen (the line under the transcript names the keys).
+        Binding("right_square_bracket", "moment(1)", "Next moment", key_display="]", show=False),
         Binding("left_square_bracket", "moment(-1)", "Previous moment", key_display="[", show=False),
         Binding("full_stop", "word(1)", "Next word", key_display=".", show=False),
         Binding("comma", "word(-1)", "Previous word", key_display=",", show=False),
@@ -314,7 +314,7 @@ class AttemptScreen(Screen):
             line.update(f"This answer has no {none} to step through; p plays it from the start.")
             return
         line.update(moment.describe())
-        transcript.scroll_visible(animate=False)
+        line.scroll_visible(animate=False)  # the line under the transcript, so both are in view
 
     def action_play_from(self) -> None:
         """The recording from the selected moment (the first flagged one when none is selected yet)."""

@@ -30,8 +30,9 @@ class FeedbackScreen(Screen):
         Binding("a", "answer_follow_up", "Answer follow-up"),
         Binding("n", "next_question", "Next question"),
         Binding("p", "replay", "Replay"),
-        # Play from a moment: ] and [ step through the fillers, hedges and long pauses, . and , by word.
-        Binding("right_square_bracket", "moment(1)", "Next moment", key_display="]"),
+        # Play from a moment: ] and [ step through the fillers, hedges and long pauses, . and , by word
+        # (the line under the transcript says so; the footer has room for f only).
+        Binding("right_square_bracket", "moment(1)", "Next moment", key_display="]", show=False),
         Binding("left_square_bracket", "moment(-1)", "Previous moment", key_display="[", show=False),
         Binding("full_stop", "word(1)", "Next word", key_display=".", show=False),
         Binding("comma", "word(-1)", "Previous word", key_display=",", show=False),
@@ -286,7 +287,7 @@ class FeedbackScreen(Screen):
             line.update(f"This answer has no {none} to step through; p plays it from the start.")
             return
         line.update(moment.describe())
-        self.query_one("#transcript").scroll_visible(animate=False)
+        line.scroll_visible(animate=False)  # the line under the transcript, so both are in view
 
     def action_play_from(self) -> None:
         """The recording from the selected moment (the first flagged one when none is selected yet)."""
