@@ -126,3 +126,25 @@ def test_the_report_shows_the_note_with_its_answer(fmt):
         report = build_report(history, fmt=fmt)
     latest = report.split("Latest answers", 1)[1]
     assert ("your note: rushed <the> result" if fmt == "md" else "your note: rushed &lt;the&gt; result") in latest
+
+
+async def test_the_history_list_marks_attempts_with_a_note():
+    from coach.ui.app import make_app
+    from coach.ui.screens.history import HistoryScreen
+    from tests.support.pilot import wait_for
+
+    settings = load_settings()
+    settings = replace(settings, voice=replace(settings.voice, mute=True),
+                       audio=replace(settings.audio, output_device="no-such-speaker"))
+    with History(settings) as history:
+        plain = history.save_attempt(analysis=analyse_text(STORY, question=QUESTION))
+        noted = history.save_attempt(analysis=analyse_text(STORY, question=QUESTION))
+        history.set_note(noted, "better")
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = HistoryScreen()
+        app.push_screen(screen)
+        await wait_for(pilot, lambda: screen.loaded and screen.all_rows_added)
+        table = screen.query_one("#attempts")
+        labels = {int(row.key.value): str(table.get_row(row.key)[2]) for row in table.ordered_rows}
+        assert labels[noted].endswith(" ✎") and not labels[plain].endswith("✎")

@@ -276,7 +276,8 @@ class HistoryScreen(Screen):
                          _score(m.overall))
             else:
                 cells = ("-", "-", "-", Text("failed", "red"))
-            label = _clip(turn_label(row), width)
+            # ✎: the attempt has a note of yours (read on its page).
+            label = _clip(turn_label(row), width - 2) + " ✎" if attempt.note else _clip(turn_label(row), width)
             rows.append((str(attempt.id), attempt.created_at.astimezone().strftime("%d %b %H:%M"),
                          Text(label, "italic") if attempt.is_follow_up else label, *cells))
         for row in rows:
