@@ -74,6 +74,7 @@ class PiperVoice:
         for phonemes in sentences:
             if not phonemes:
                 continue
+            phonemes = strong_a(phonemes)
             for part in (_split_first(phonemes) if first else [phonemes]):
                 with self._lock:
                     ids = self._voice.phonemes_to_ids(part)
@@ -82,6 +83,24 @@ class PiperVoice:
                     audio = audio[0]
                 yield _trim_start(_level(np.asarray(audio, np.float32), volume), self.sample_rate)
             first = False
+
+
+#: espeak-ng's reading of the article "a" (and of the letter A said alone, as in "an A B test").
+_WEAK_A = "ɐ"
+_STRONG_A = ["e", "ɪ"]
+_WORD_END = frozenset(" ,.;:?!")
+
+
+def strong_a(phonemes: list[str]) -> list[str]:
+    """The word "a" in its strong form, /eɪ/, as an interviewer reading a question carefully says
+    it, instead of espeak-ng's reduced /ɐ/: joe's reduced "a" is short enough that it was heard
+    as "the" or not at all, the most common mishearing in the bank (benchmarks/voice_eval.py)."""
+    out: list[str] = []
+    for i, phoneme in enumerate(phonemes):
+        alone = (phoneme == _WEAK_A and (i == 0 or phonemes[i - 1] == " ")
+                 and (i + 1 == len(phonemes) or phonemes[i + 1] in _WORD_END))
+        out += _STRONG_A if alone else [phoneme]
+    return out
 
 
 def _split_first(phonemes: list[str]) -> list[list[str]]:
