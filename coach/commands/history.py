@@ -240,9 +240,9 @@ def delete_command(attempt_id: int, yes: bool) -> None:
                               "default the configured one.")
 def reanalyse_command(attempt_id: int, model: str | None) -> None:
     """Analyse attempt ID again from its recording (or its text, if typed) and keep the new analysis."""
-    from coach.cli import _progress
+    from coach.commands.common import StageProgress
 
-    with _open_history() as history, _progress() as on_progress:
+    with _open_history() as history, StageProgress() as on_progress:
         attempt = history.reanalyse(attempt_id, model=model, on_progress=on_progress)
     analysis = attempt.analysis or {}
     used = f" with {attempt.model}" if attempt.model else ""
