@@ -106,6 +106,7 @@ def probe(clip: Path) -> None:
     transcriber = transcriber_for(settings)
     t = time.perf_counter()
     from faster_whisper import WhisperModel
+
     from coach.speech.transcriber import _DEFAULT_THREADS, pin_native_threads
     pin_native_threads()
     stage("import faster_whisper", t)

@@ -80,7 +80,7 @@ def launch_time(env: dict[str, str], data: Path) -> float:
 
 def stop_to_feedback(answer: Path) -> tuple[float, float, float]:
     from coach.analysis.answer import QuestionContext, transcriber_for
-    from coach.practice import AnswerRecording
+    from coach.session import AnswerRecording
     from coach.settings import load_settings
 
     settings = load_settings()

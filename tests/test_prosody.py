@@ -224,7 +224,7 @@ def test_analyze_json_has_the_voice_keys(spoken_star_answer):
 async def test_feedback_screen_shows_the_strip_and_marks_the_moments(transcriber):
     from dataclasses import replace as dc_replace
 
-    from coach.practice import context_for
+    from coach.session import context_for
     from coach.settings import load_settings
     from coach.ui.app import make_app
     from coach.ui.screens.feedback import FeedbackScreen

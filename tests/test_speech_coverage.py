@@ -166,7 +166,7 @@ def test_speech_that_could_not_be_transcribed_is_reported_with_its_times():
     from rich.console import Console
 
     from coach.analysis.answer import AnswerAnalysis
-    from coach.report import render
+    from coach.answer_report import render
     from coach.speech.vad import SpeechRegion
 
     analysis = AnswerAnalysis(transcript="we shipped it", duration_s=12.0, speech_s=6.0,

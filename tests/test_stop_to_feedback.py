@@ -82,7 +82,7 @@ def test_finished_sentences_are_encoded_while_the_answer_goes_on(transcriber):
     from coach.analysis.answer import QuestionContext
     from coach.analysis.language import TimedText, parse
     from coach.analysis.relevance import _sentences
-    from coach.practice import _LanguageAhead
+    from coach.session import _LanguageAhead
 
     if not embeddings.available():
         pytest.skip("the sentence encoder is not installed")

@@ -190,7 +190,7 @@ async def test_unfinished_recording_is_offered_after_a_crash(isolated_dirs, spok
 
 
 async def test_mock_round_plans_a_timed_mix():
-    from coach.practice import MockRound
+    from coach.session import MockRound
 
     app = make_app(_settings())
     mock = MockRound.plan(app.questions, "Data Scientist", 45, seed=1)
@@ -341,7 +341,7 @@ async def test_the_screen_says_the_question_is_being_read(monkeypatch):
 
 async def test_replay_says_playing_then_stopped(tmp_path):
     from coach.analysis.answer import analyse_text
-    from coach.practice import context_for
+    from coach.session import context_for
     from coach.ui.screens.feedback import FeedbackScreen
     from tests.history_seed import write_wav
 

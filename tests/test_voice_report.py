@@ -62,7 +62,7 @@ def test_analyze_text_report_says_how_it_sounded_as_the_json_measures_it(spoken_
 
 
 def test_the_voice_block_gives_each_moment_its_time_and_measure():
-    from coach.report import voice_block
+    from coach.answer_report import voice_block
 
     voice = _voice(0.05, -44.2, trailing_off=[Moment(12.3, 14.04, "the holiday season.", 12.4)],
                    uptalk=[Moment(61.5, 62.0, "overall.", 1.6)], clarity=[Moment(5.2, 5.5, " disputes", 0.31)])
@@ -75,7 +75,7 @@ def test_the_voice_block_gives_each_moment_its_time_and_measure():
 
 
 def test_the_voice_block_says_why_a_measure_is_missing():
-    from coach.report import voice_block
+    from coach.answer_report import voice_block
 
     whisper = Voice(loudness={"median_dbfs": -25.0, "spread_db": 8.0, "too_quiet": False}, trailing_off=[],
                     clarity=[], reason="no voiced speech (a whisper, or only noise): pitch cannot be measured")

@@ -148,7 +148,7 @@ def _show(analysis, as_json: bool) -> None:
 
     from rich.console import Console
 
-    from coach.report import render
+    from coach.answer_report import render
 
     if analysis.source:  # a file name can hold control characters too, and the report shows it
         analysis = replace(analysis, source=printable(analysis.source))

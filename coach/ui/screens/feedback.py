@@ -13,8 +13,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from coach.answer_report import ACCEPTABLE_WPM
 from coach.questions.bank import Question
-from coach.report import ACCEPTABLE_WPM
 from coach.ui.widgets.gauge import RangeGauge
 from coach.ui.widgets.star_timeline import StarTimeline
 from coach.ui.widgets.title_bar import TitleBar
@@ -202,7 +202,7 @@ class FeedbackScreen(Screen):
         return "[b]Scores[/] " + " · ".join(parts)
 
     def _transcript(self) -> Text:
-        from coach.report import highlighted_transcript
+        from coach.answer_report import highlighted_transcript
 
         text = highlighted_transcript(self.analysis)
         if self.analysis.voice is None:

@@ -60,7 +60,7 @@ class HomeScreen(Screen):
         """Choose the random question and plan the mock round before the keys that ask for them,
         so their voice can be made while the user looks (a choice still valid is kept: its voice
         may be made already). Then ask for the likely questions to be made ahead."""
-        from coach.practice import MockRound
+        from coach.session import MockRound
 
         if self.random_pick not in self.shown:
             self.random_pick = random.choice(self.shown) if self.shown else None

@@ -211,7 +211,7 @@ class PracticeScreen(Screen):
 
     def start_recording(self) -> None:
         from coach.audio.recorder import MicrophoneError
-        from coach.practice import AnswerRecording, context_for
+        from coach.session import AnswerRecording, context_for
 
         context = context_for(self.question)
         if self.asked != self.question.text:
@@ -337,7 +337,7 @@ class PracticeScreen(Screen):
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
     def analyse_typed(self, text: str) -> None:
         from coach.analysis.answer import analyse_text
-        from coach.practice import context_for
+        from coach.session import context_for
 
         try:
             self.post_message(self.Analysed(analyse_text(text, question=context_for(self.question)), None))
@@ -347,7 +347,7 @@ class PracticeScreen(Screen):
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
     def analyse_file(self, path: Path, typed: str) -> None:
         from coach.analysis.answer import analyse_file
-        from coach.practice import context_for
+        from coach.session import context_for
 
         try:
             analysis = analyse_file(path, self.app.settings, transcriber=self.app.transcriber,

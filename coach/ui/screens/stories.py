@@ -522,7 +522,7 @@ class StoryLibraryScreen(Screen):
         if self.current is None or self.current.path is None:
             self.notify("Save the story first, then rehearse it.", severity="warning")
             return
-        from coach.practice import question_for_story
+        from coach.session import question_for_story
         from coach.ui.screens.practice import PracticeScreen
 
         self.app.push_screen(PracticeScreen(question_for_story(self.current), story=self.current))
