@@ -309,12 +309,9 @@ class AttemptScreen(Screen):
             self._show_moment(transcript, transcript.step_word(step), "timed words")
 
     def _show_moment(self, transcript, moment, none: str) -> None:
-        line = self.query_one("#moment", Static)
-        if moment is None:
-            line.update(f"This answer has no {none} to step through; p plays it from the start.")
-            return
-        line.update(moment.describe())
-        line.scroll_visible(animate=False)  # the line under the transcript, so both are in view
+        from coach.ui.widgets.seekable_transcript import show_moment
+
+        show_moment(self.query_one("#moment", Static), moment, none)
 
     def action_play_from(self) -> None:
         """The recording from the selected moment (the first flagged one when none is selected yet)."""

@@ -146,3 +146,12 @@ class SeekableTranscript(Static):
             return self._select(later[0] if later else self.words[-1])
         earlier = [w for w in self.words if w.char_start < at]
         return self._select(earlier[-1] if earlier else self.words[0])
+
+
+def show_moment(line: Static, moment: Moment | None, none: str) -> None:
+    """Name the selected moment on ``line`` (under the transcript), or say there is none to step to."""
+    if moment is None:
+        line.update(f"This answer has no {none} to step through; p plays it from the start.")
+        return
+    line.update(moment.describe())
+    line.scroll_visible(animate=False)  # the line under the transcript, so both are in view
