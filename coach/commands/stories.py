@@ -120,14 +120,25 @@ def new(ctx: click.Context, title: str, competencies: list[str], roles: tuple[st
 
     An existing story is never replaced: a second story with the same title gets "-2" in its name.
     """
-    from coach.stories import create_story, new_story
+    from coach.stories import create_story, load_library, new_story
 
     if not title.strip():
         raise click.BadParameter("the title is empty.", param_hint="TITLE")
     story = new_story(title, competencies, list(roles), list(tags), metric)
-    path = create_story(_folder(ctx), story)
+    folder = _folder(ctx)
+    # Two stories with one title are usually a slip (the user forgot the first one): say so, but
+    # still create the new file, since a second take on the same story can be deliberate.
+    same = [s for s in load_library(folder).stories if _same_title(s.title, title) and s.path is not None]
+    path = create_story(folder, story)
+    if same:
+        click.echo(f'A story titled "{printable(title.strip())}" already exists ({printable(same[0].path.name)}); '
+                   f"this one is {printable(path.name)}.", err=True)
     click.echo(printable(str(path)))
     click.echo("Fill in the four sections in any editor, then run `coach stories lint`.", err=True)
+
+
+def _same_title(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def _finite(ctx, param, value: float) -> float:
