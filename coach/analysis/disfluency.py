@@ -193,7 +193,8 @@ def find_hedges(doc: Doc) -> list[Phrase]:
         if _reported(token):
             continue
         if lower in _HEDGE_ADVERBS:
-            found.append(_phrase(doc, token, token))
+            if not _estimates(token):
+                found.append(_phrase(doc, token, token))
         elif token.lemma_.lower() in _HEDGE_VERBS and token.tag_ in {"VBP", "VB"} and _first_person(token):
             if lower in {"feel", "feels"}:
                 nxt = _next(token)
@@ -214,6 +215,35 @@ def find_hedges(doc: Doc) -> list[Phrase]:
             if nxt is not None and nxt.lower_ == "say" and _prev(token) is not None and _prev(token).lower_ == "i":
                 found.append(_phrase(doc, _prev(token), nxt))
     return found
+
+
+_NUMBER_WORDS = {"dozen", "dozens", "hundred", "hundreds", "thousand", "thousands", "million", "millions",
+                 "couple", "few"}
+_RANGE_WORDS = {"or", "to", "-", "–", "and"}
+_APPROXIMATORS = {"maybe", "perhaps"}
+
+
+def _number(token: Token | None) -> bool:
+    return token is not None and (token.like_num or token.pos_ == "NUM")
+
+
+def _estimates(adverb: Token) -> bool:
+    """"maybe five or six people", "perhaps a dozen": the speaker gives a figure and says it is
+    approximate, which is precise speech, not a hedge on a claim. "probably" before a number
+    still judges a claim ("disagreements are probably two people with different evidence"), and
+    a bare "one" usually does too ("maybe one reason is")."""
+    after = _next(adverb)
+    if after is None or adverb.lower_ not in _APPROXIMATORS:
+        return False
+    if after.lower_ in {"a", "an"}:
+        counted = _next(adverb, 2)
+        return counted is not None and counted.lower_ in _NUMBER_WORDS
+    if not _number(after):
+        return False
+    if after.lower_ != "one":
+        return True
+    joiner, other = _next(after), _next(after, 2)
+    return joiner is not None and joiner.lower_ in _RANGE_WORDS and _number(other)
 
 
 def _subject(verb: Token) -> Token | None:
