@@ -3,9 +3,14 @@ settings screen (its title, where it saves, the speech model as a choice)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_coach
+
+pytestmark = pytest.mark.slow
 
 
 def test_new_story_with_an_existing_title_says_so_and_keeps_both(tmp_path: Path):
@@ -28,3 +33,83 @@ def test_new_story_with_an_existing_title_says_so_and_keeps_both(tmp_path: Path)
 
     other = run_coach("stories", "--stories", str(folder), "new", "A different story")
     assert other.returncode == 0 and "already exists" not in other.stderr
+
+
+async def test_settings_screen_has_a_title_saves_only_on_save_and_offers_the_installed_models(isolated_dirs):
+    from coach.settings import load_settings
+    from coach.ui.app import make_app
+    from coach.ui.screens.settings import SettingsScreen
+
+    config = isolated_dirs / "config.toml"
+    # A model folder dropped into the data folder's models/ is installed; empty files are enough
+    # to be listed, and it is never chosen here, so never loaded.
+    local = isolated_dirs / "data" / "models" / "my-model"
+    local.mkdir(parents=True)
+    for name in ("model.bin", "config.json", "tokenizer.json"):
+        (local / name).write_bytes(b"")
+    settings = load_settings()
+    # A model named by its folder (the bundled one, so it loads): not one of the installed names,
+    # and the screen must still offer it, not swap it silently for another model.
+    folder = _bundled_model_folder(settings)
+    settings = replace(settings, speech=replace(settings.speech, model=folder),
+                       audio=replace(settings.audio, input_device="no-such-microphone"),
+                       voice=replace(settings.voice, mute=True))
+    app = make_app(settings)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("f2")
+        await _wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen) and bool(app.screen.query("#model")))
+        screen = app.screen
+        title = str(screen.query_one("#settings-title").render())
+        assert title.startswith("Settings")
+        where = str(screen.query_one("#settings-path").render())
+        assert "Saved" not in where and str(config) in where
+        assert not config.exists()
+        assert not any("Saved to" in n.message for n in app._notifications)
+
+        model = screen.query_one("#model")
+        values = [value for _, value in model._options]
+        assert {"tiny.en", "base", "my-model", folder} <= set(values)
+        assert len(values) == len(set(values))
+        assert model.value == folder
+
+        model.value = "tiny.en"
+        screen.query_one("#rate").value = "150"
+        await pilot.press("ctrl+s")
+        await _wait_for(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+        assert any(n.message == f"Saved to {config}" for n in app._notifications)
+    saved = load_settings(config)
+    assert saved.speech.model == "tiny.en" and saved.voice.rate == 150
+
+
+async def test_settings_screen_keeps_a_model_it_does_not_know(isolated_dirs):
+    from coach.settings import load_settings
+    from coach.ui.app import make_app
+    from coach.ui.screens.settings import SettingsScreen
+
+    settings = load_settings()
+    folder = _bundled_model_folder(settings)
+    settings = replace(settings, speech=replace(settings.speech, model=folder),
+                       audio=replace(settings.audio, input_device="no-such-microphone"),
+                       voice=replace(settings.voice, mute=True))
+    app = make_app(settings)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await pilot.press("f2")
+        await _wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen) and bool(app.screen.query("#model")))
+        await pilot.press("ctrl+s")
+        await _wait_for(pilot, lambda: not isinstance(app.screen, SettingsScreen))
+    assert load_settings(isolated_dirs / "config.toml").speech.model == folder
+
+
+def _bundled_model_folder(settings) -> str:
+    from coach.speech.models import resolve_model
+
+    return resolve_model("tiny.en", [], settings.data_dir / "models").location
+
+
+async def _wait_for(pilot, condition, timeout: float = 30.0) -> None:
+    """Wait on the app's own progress (workers, messages), checking a condition."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the app did not get there in time")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,16 +17,22 @@ from coach.ui.widgets.title_bar import TitleBar
 
 
 class SettingsScreen(Screen):
+    CSS_PATH = "settings.tcss"
     BINDINGS = [Binding("ctrl+s", "save", "Save"), Binding("escape", "app.pop_screen", "Cancel")]
 
     def compose(self) -> ComposeResult:
         s = self.app.settings
         yield TitleBar()
         with VerticalScroll(id="settings"):
-            yield Static(f"Saved to {s.source or 'the config file'} (see README: Settings).", id="settings-path")
+            yield Static("Settings: speech model, voice, microphone and practice", id="settings-title")
+            # Nothing is written until Save: saying "Saved to" here would claim a save that never happened.
+            yield Static(f"Save (ctrl+s) writes them to {self._config_file()} (see README: Settings); "
+                         "Esc leaves without saving.", id="settings-path")
             with Grid(id="settings-grid"):
                 yield Label("Whisper model")
-                yield Input(s.speech.model, id="model", tooltip="tiny.en, base, a model name or a model folder")
+                models = self._models(s.speech.model)
+                yield Select(models, value=s.speech.model or models[0][1], allow_blank=False, id="model",
+                             tooltip="The models installed on this computer; add one as a folder in the models folder")
                 yield Label("Voice")
                 yield Input(s.voice.voice, id="voice", tooltip="an espeak-ng voice: en-us, en-gb, ...")
                 yield Label("Voice rate (wpm)")
@@ -48,6 +55,21 @@ class SettingsScreen(Screen):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
         yield Footer()
+
+    def _config_file(self) -> Path:
+        from coach.settings import config_path
+
+        return self.app.settings.source or config_path()
+
+    def _models(self, current: str) -> list[tuple[str, str]]:
+        from coach.speech.models import installed_models
+
+        options = [(name, name) for name in installed_models(self.app.settings.models_dirs)]
+        # A path or a downloadable name typed into the config file is not "installed" here, but
+        # opening the screen must not silently swap it for another model.
+        if current and current not in {value for _, value in options}:
+            options.append((f"{current} (from the config file)", current))
+        return options or [("tiny.en", "tiny.en")]
 
     @staticmethod
     def _devices(kind: str, current: str) -> list[tuple[str, str]]:
@@ -76,7 +98,7 @@ class SettingsScreen(Screen):
             return
         settings = replace(
             s,
-            speech=replace(s.speech, model=self.query_one("#model", Input).value.strip() or "tiny.en"),
+            speech=replace(s.speech, model=str(self.query_one("#model", Select).value)),
             voice=replace(s.voice, voice=self.query_one("#voice", Input).value.strip() or "en-us", rate=rate,
                           mute=self.query_one("#mute", Switch).value),
             audio=replace(s.audio, input_device=str(self.query_one("#input", Select).value),
