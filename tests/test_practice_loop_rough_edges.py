@@ -40,3 +40,36 @@ def hedges(text: str) -> list[str]:
 )
 def test_an_estimate_is_not_a_hedge(text, expected):
     assert hedges(text) == expected
+
+
+# -- reports: every answer counted once ------------------------------------------------------------
+
+
+def test_the_report_counts_each_answer_once_spoken_typed_or_not_analysed(tmp_path):
+    """A failed spoken answer was counted as spoken and again as not analysed."""
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    from coach.analysis.answer import QuestionContext, analyse_text
+    from coach.reports import build_report
+    from coach.settings import load_settings
+    from coach.storage import History
+    from tests.history_seed import BEHAVIORAL, spoken_analysis, write_wav
+
+    now = datetime(2026, 3, 31, 18, 0, tzinfo=UTC)
+    question = QuestionContext(text="Tell me about a forecast.", kind="behavioral", target_s=60, question_id="b-1")
+    with History(load_settings()) as history:
+        for day in range(3):  # spoken and analysed
+            history.save_attempt(analysis=spoken_analysis(BEHAVIORAL[5], question, wpm=150, seed=day),
+                                 audio_path=write_wav(tmp_path / f"ok{day}.wav"), created_at=now - timedelta(days=day))
+        history.save_attempt(analysis=analyse_text(BEHAVIORAL[4]), created_at=now - timedelta(days=3))  # typed
+        history.save_attempt(question_text=question.text, audio_path=write_wav(tmp_path / "failed.wav"),
+                             error="No speech was heard in the recording.", created_at=now - timedelta(days=4))
+        history.save_attempt(question_text=question.text, transcript="Too short.", error="spaCy failed to load",
+                             created_at=now - timedelta(days=5))
+        report = build_report(history, fmt="md", now=now)
+    counts = re.search(r"(\d+) answers from .*?: (\d+) spoken, (\d+) typed, (\d+) not analysed", report)
+    assert counts, report[:400]
+    total, spoken, typed, not_analysed = map(int, counts.groups())
+    assert (total, spoken, typed, not_analysed) == (6, 3, 1, 2)
+    assert spoken + typed + not_analysed == total

@@ -63,12 +63,16 @@ def _when(moment: datetime) -> str:
 
 def _subtitle(data: _Data) -> str:
     trends = data.trends
-    spoken = sum(1 for a in data.attempts if a.metrics.spoken or a.audio_path is not None)
-    typed = trends.total - spoken
+    # The three counts partition the answers: one that was not analysed is counted there only,
+    # whether it was spoken or typed.
+    analysed = [a for a in data.attempts if a.analysed]
+    spoken = sum(1 for a in analysed if a.metrics.spoken or a.audio_path is not None)
+    typed = len(analysed) - spoken
+    not_analysed = len(data.attempts) - len(analysed)
     text = (f"{trends.total} answer{'s' if trends.total != 1 else ''} from {_date(trends.first_at)} to "
             f"{_date(trends.last_at)}: {spoken} spoken, {typed} typed")
-    if trends.failed:
-        text += f", {trends.failed} not analysed"
+    if not_analysed:
+        text += f", {not_analysed} not analysed"
     if data.since:
         text += f" (since {_date(data.since)})"
     return text
