@@ -17,7 +17,7 @@ from coach.audio.files import Audio, load_audio
 from coach.errors import CoachError, ModelError, NoSpeechError
 from coach.settings import Settings
 from coach.speech.models import resolve_model
-from coach.speech.transcriber import Transcriber, Transcript, Word
+from coach.speech.transcriber import Transcriber, Transcript, Word, transcript_text
 from coach.speech.vad import SpeechRegion, speech_regions
 
 #: Less voiced audio than this is not an answer (a cough, a click).
@@ -191,7 +191,7 @@ def analyse_audio(
         transcript = transcriber.transcribe(audio.samples, regions=regions,
                                             on_progress=lambda done: report("transcribing", done))
     else:
-        transcript = Transcript(words=list(words), text=" ".join(w.text for w in words),
+        transcript = Transcript(words=list(words), text=transcript_text(words),
                                 untranscribed=list(untranscribed or []))
     if not transcript.words:
         raise NoSpeechError(f"No words could be made out in {name}; speak closer to the microphone and try again.")

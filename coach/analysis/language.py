@@ -109,12 +109,10 @@ class TimedText:
 
     @classmethod
     def from_words(cls, words: list[Word]) -> TimedText:
-        parts, spans, offset = [], [], 0
-        for word in words:
-            parts.append(word.text)
-            spans.append((offset, offset + len(word.text), word.start, word.end))
-            offset += len(word.text) + 1
-        return cls(" ".join(parts), tuple(spans))
+        from coach.analysis.display_text import join_words
+
+        text, chars = join_words([word.text for word in words])
+        return cls(text, tuple((start, end, word.start, word.end) for (start, end), word in zip(chars, words)))
 
     @property
     def timed(self) -> bool:

@@ -57,6 +57,13 @@ class Word:
     probability: float
 
 
+def transcript_text(words: Sequence[Word]) -> str:
+    """The words as the user reads them: spaced, except where Whisper split one word ("10 ,000")."""
+    from coach.analysis.display_text import join_words
+
+    return join_words([w.text for w in words])[0]
+
+
 @dataclass(frozen=True)
 class Transcript:
     words: list[Word]
@@ -232,7 +239,7 @@ class Transcriber:
                 on_progress(min(1.0, chunk.regions[-1].end / duration))
             if should_stop and should_stop():
                 break
-        return Transcript(words=words, text=" ".join(w.text for w in words), untranscribed=untranscribed)
+        return Transcript(words=words, text=transcript_text(words), untranscribed=untranscribed)
 
     def _fill(self, whisper, samples, hole: SpeechRegion, rest: Chunk, prompt: str | None) -> list[Word]:
         """Words for the rest of a chunk, from a stretch of speech its decode left without any
