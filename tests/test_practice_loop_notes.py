@@ -148,3 +148,19 @@ async def test_the_history_list_marks_attempts_with_a_note():
         table = screen.query_one("#attempts")
         labels = {int(row.key.value): str(table.get_row(row.key)[2]) for row in table.ordered_rows}
         assert labels[noted].endswith(" ✎") and not labels[plain].endswith("✎")
+
+
+def test_coach_history_shows_the_note_under_its_attempt():
+    from tests.conftest import run_coach
+
+    with History(load_settings()) as history:
+        noted = history.save_attempt(analysis=analyse_text(STORY, question=QUESTION))
+        history.save_attempt(analysis=analyse_text(STORY, question=QUESTION))
+        history.set_note(noted, "said 'we' too often")
+    result = run_coach("history")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    [row] = [i for i, line in enumerate(lines) if line.lstrip().startswith(f"{noted} ")]
+    assert lines[row + 1].strip() == "✎ said 'we' too often"
+    assert sum("✎" in line for line in lines) == 1
+

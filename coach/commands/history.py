@@ -106,6 +106,8 @@ def history_command(limit: int, as_json: bool) -> None:
         if attempt.audio_missing:
             line += click.style("  [recording missing]", fg="yellow")
         click.echo(line)
+        if attempt.note:
+            click.echo(f"{'':7}" + click.style(_clip(f"✎ {attempt.note}", width - 8), fg="cyan"))
     if len(attempts) < total:
         click.echo(f"\n{len(attempts)} of {total} attempts shown; --limit 0 shows all.", err=True)
 
