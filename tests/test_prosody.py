@@ -268,16 +268,10 @@ def test_the_live_cue_hears_a_quiet_utterance_and_not_a_normal_one():
 def test_the_live_path_tracks_each_utterance_and_measures_as_the_whole_answer_does(transcriber):
     """While recording, pitch and level are tracked per utterance (so the stop only tracks the
     last one); joined, they give the measures a pass over the whole answer gives."""
-    from coach.audio.files import SAMPLE_RATE
-    from coach.speech.live import LiveTranscriber
+    from tests.support.live import record_live
 
     samples = speech.speak(speech.STAR_ANSWER).astype(np.float32)
-    recorded = {"n": 0}
-    live = LiveTranscriber(transcriber, lambda: samples[: recorded["n"]])
-    for n in range(0, len(samples) + 1, int(0.3 * SAMPLE_RATE)):  # 0.3 s blocks, as the recorder gives
-        recorded["n"] = n
-        live._transcribe_finished()
-    words = live.stop(samples)
+    live, words = record_live(transcriber, samples)
     assert len(live.voice_parts) >= 3  # one per utterance, not one at the end
     joined = prosody.measure_voice(prosody.VoiceFrames.join(live.voice_parts), words)
     whole = prosody.measure_voice(prosody.track(samples, speech_regions(samples)), words)

@@ -142,19 +142,13 @@ def test_speech_longer_than_a_chunk_is_split():
 
 def test_the_live_path_keeps_the_quiet_voice_too(transcriber):
     """The practice screen transcribes utterance by utterance while the user speaks."""
-    from coach.speech.live import LiveTranscriber
     from coach.speech.vad import speech_regions
+    from tests.support.live import record_live
 
     loud = speech.speak(LOUD_TEXT)
     quiet = speech.speak(QUIET_TEXT, voice="en-gb")
     samples, starts = _join([loud / np.max(np.abs(loud)) * 0.7, quiet / np.max(np.abs(quiet)) * 0.07], 0.5)
-    recorded = {"n": 0}
-    live = LiveTranscriber(transcriber, lambda: samples[: recorded["n"]])
-    # Recorded in 0.3 s blocks, the worker looking after each one (as its thread does).
-    for n in range(0, len(samples) + 1, int(0.3 * SAMPLE_RATE)):
-        recorded["n"] = n
-        live._transcribe_finished()
-    words = live.stop(samples)
+    live, words = record_live(transcriber, samples)
 
     assert live.untranscribed == []
     assert uncovered_speech(speech_regions(samples), words) == []

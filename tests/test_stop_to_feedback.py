@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from coach.analysis.pace import find_pauses
-from coach.audio.files import SAMPLE_RATE
 from coach.speech.vad import SpeechRegion, speech_regions
 from tests.support import speech
+from tests.support.live import record_live
 
 pytestmark = pytest.mark.slow
 
@@ -20,22 +20,9 @@ ANSWER = ["Our fraud model was flagging too many good customers.", 1.2,
           "The false alarms fell by a third within a month."]
 
 
-def _live(transcriber, samples: np.ndarray):
-    from coach.speech.live import LiveTranscriber
-
-    recorded = {"n": 0}
-    live = LiveTranscriber(transcriber, lambda: samples[: recorded["n"]])
-    # Recorded in 0.3 s blocks, the worker looking after each one (as its thread does).
-    for n in range(0, len(samples) + 1, int(0.3 * SAMPLE_RATE)):
-        recorded["n"] = n
-        live._transcribe_finished()
-    words = live.stop(samples)
-    return live, words
-
-
 def test_voice_activity_found_while_speaking_matches_a_pass_over_the_whole_answer(transcriber):
     samples = speech.speak(ANSWER).astype(np.float32)
-    live, words = _live(transcriber, samples)
+    live, words = record_live(transcriber, samples)
     whole = speech_regions(samples)
 
     assert len(live.regions) == len(whole), (live.regions, whole)
@@ -64,7 +51,7 @@ def test_the_analysis_of_a_live_answer_does_not_read_the_whole_recording_again(t
     from coach.settings import Settings
 
     samples = speech.speak(ANSWER).astype(np.float32)
-    live, words = _live(transcriber, samples)
+    live, words = record_live(transcriber, samples)
 
     def whole_pass(_samples):
         raise AssertionError("voice activity was measured again over the whole recording")
@@ -87,7 +74,7 @@ def test_finished_sentences_are_encoded_while_the_answer_goes_on(transcriber):
     if not embeddings.available():
         pytest.skip("the sentence encoder is not installed")
     samples = speech.speak(ANSWER).astype(np.float32)
-    _, words = _live(transcriber, samples)
+    _, words = record_live(transcriber, samples)
     encoder = embeddings.load()
     encoder._cache.clear()
     ahead = _LanguageAhead(QuestionContext(text="Tell me about a model you improved.", kind="behavioral"))
