@@ -22,14 +22,29 @@ QUESTION = "Tell me about a time you disagreed with a teammate about a model. Ho
 #: requirements that "changed partway", espeak's "requirement changed our way" was 3 errors in 13 words).
 ESPEAK_WER = 0.35
 NO_SOUND_SERVER = {"PULSE_SERVER": "unix:/nonexistent/pulse/native"}
+#: Piper's generator is random: now and then "teammate" comes out as "team-mate" and Whisper writes
+#: "team made" (1 in 10 plays on the virtual speaker under load, 2 word errors of 18). Counted in
+#: characters that is 0.023, where a word lost to a gap in playback costs 0.06 or more.
+PIPER_CER = 0.04
+
+
+def _normalised(*texts: str) -> list[str]:
+    from whisper_normalizer.english import EnglishTextNormalizer
+
+    normalise = EnglishTextNormalizer()
+    return [normalise(text) for text in texts]
 
 
 def _wer(reference: str, heard: str) -> float:
     import jiwer
-    from whisper_normalizer.english import EnglishTextNormalizer
 
-    normalise = EnglishTextNormalizer()
-    return jiwer.wer(normalise(reference), normalise(heard))
+    return jiwer.wer(*_normalised(reference, heard))
+
+
+def _cer(reference: str, heard: str) -> float:
+    import jiwer
+
+    return jiwer.cer(*_normalised(reference, heard))
 
 
 def _config(tmp_path, **voice) -> dict[str, str]:
@@ -50,7 +65,7 @@ def test_speak_writes_speech_whisper_hears(tmp_path, transcriber):
     assert "Piper with the bundled joe voice" in result.stderr
     assert not list(tmp_path.glob(".*partial"))
     heard = _heard(out, transcriber)
-    assert _wer(QUESTION, heard) <= 0.1, heard
+    assert _cer(QUESTION, heard) <= PIPER_CER, heard
 
 
 def test_engine_setting_pyttsx3_speaks_with_espeak(tmp_path, transcriber):
@@ -109,7 +124,8 @@ def test_speak_plays_the_question_on_the_speaker(sound_server, tmp_path, transcr
     finally:
         virtual_audio.stop_recording(capture)
     assert result.returncode == 0, result.stderr
-    assert _wer(QUESTION, _heard(heard_file, transcriber)) <= 0.1
+    heard = _heard(heard_file, transcriber)
+    assert _cer(QUESTION, heard) <= PIPER_CER, heard
 
 
 def test_rate_and_volume_apply_to_piper():
