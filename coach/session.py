@@ -195,6 +195,8 @@ class MockRound:
     started_at: float = field(default_factory=time.monotonic)
     answers: list[tuple[Question, AnswerAnalysis | None, float]] = field(default_factory=list)
     index: int = 0
+    #: As in a real interview: no feedback between questions, all of it in the summary at the end.
+    hold_feedback: bool = False
 
     @classmethod
     def plan(cls, bank: list[Question], role: str, minutes: float, seed: int | None = None) -> MockRound:
