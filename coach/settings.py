@@ -177,6 +177,10 @@ class PracticeSettings:
     role: str = _setting("ML Engineer", Rule(choices=ROLES))
     #: Length of a mock round in minutes.
     mock_round_min: float = _setting(45.0, Rule(1, 240, unit="minutes"))
+    #: Hold a mock round's feedback to the end of the round, as a real interview does: after each
+    #: answer only "answer recorded"; the summary then holds every answer's feedback. The home
+    #: screen's `e` changes it for the next round.
+    mock_hold_feedback: bool = False
 
 
 @dataclass(frozen=True)
