@@ -51,6 +51,8 @@ class SettingsScreen(Screen):
                 yield Select([(r, r) for r in ROLES], value=s.practice.role, allow_blank=False, id="role")
                 yield Label("Mock round (minutes)")
                 yield Input(str(s.practice.mock_round_min), id="mock", type="number")
+                yield Label("Mock round: feedback at the end")
+                yield Switch(s.practice.mock_hold_feedback, id="hold-feedback")
             with Horizontal(id="settings-buttons"):
                 yield Button("Save", variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
@@ -104,7 +106,7 @@ class SettingsScreen(Screen):
             audio=replace(s.audio, input_device=str(self.query_one("#input", Select).value),
                           output_device=str(self.query_one("#output", Select).value)),
             practice=replace(s.practice, silence_stop_s=silence, role=str(self.query_one("#role", Select).value),
-                             mock_round_min=mock),
+                             mock_round_min=mock, mock_hold_feedback=self.query_one("#hold-feedback", Switch).value),
         )
         try:
             self.app.apply_settings(settings)
