@@ -98,6 +98,66 @@ class _LanguageAhead:
                 return
 
 
+class _FillersAhead:
+    """The filled-pause search's measures of the recording, taken while the answer is spoken:
+    after each utterance the frames recorded since the last pass are measured, so the stop
+    leaves only the last utterance's (coach/analysis/filled_pauses.py, FrameMeasures)."""
+
+    def __init__(self, get_samples: Callable[[], object]) -> None:
+        from coach.analysis.filled_pauses import FrameMeasures
+
+        self.frames = FrameMeasures()
+        self._get_samples = get_samples
+        self._final = None
+        self._wake = threading.Event()
+        self._closed = False
+        self._failed = False
+        self._thread: threading.Thread | None = None
+
+    def update(self) -> None:
+        if not self._closed:
+            self._start()
+        self._wake.set()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="coach-fillers-ahead", daemon=True)
+            self._thread.start()
+
+    def finish(self, samples) -> None:
+        """The recording is complete: measure its last frames now, beside the last utterance's
+        transcription (two cores)."""
+        self._final = samples
+        self._start()
+        self._wake.set()
+
+    def result(self):
+        """The measures, complete or not (the search measures what is missing); None if a pass failed."""
+        self._closed = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join()
+        return None if self._failed else self.frames
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # spare CPU only (Linux)
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            final = self._final
+            try:
+                if final is not None:
+                    self.frames.extend(final, final=True)
+                    return
+                if self._closed:
+                    return
+                self.frames.extend(self._get_samples())
+            except Exception:  # only a head start: the search after the stop measures it all itself
+                self._failed = True
+                return
+
+
 class AnswerRecording:
     """Records one answer while transcribing it; :meth:`finish` returns the full analysis.
 
@@ -125,6 +185,7 @@ class AnswerRecording:
         self._on_words = on_words
         self.live = LiveTranscriber(transcriber, self.recorder.samples, on_words=self._words)
         self._ahead = _LanguageAhead(question)
+        self._fillers = _FillersAhead(self.recorder.samples)
 
     @property
     def path(self) -> Path:
@@ -136,6 +197,7 @@ class AnswerRecording:
 
     def _words(self, words: list[Word]) -> None:
         self._ahead.update(self.live.words)
+        self._fillers.update()
         if self._on_words:
             self._on_words(words)
 
@@ -164,15 +226,18 @@ class AnswerRecording:
         """
         self.recorder.stop()
         samples = self.recorder.samples()
+        self._fillers.finish(samples)
         try:
             words = self.live.stop(samples)
         finally:
             self._ahead.close()
+            frames = self._fillers.result()
         from coach.analysis.prosody import VoiceFrames
 
         return analyse_audio(Audio(samples, self.recorder.path), self.settings, transcriber=self.transcriber,
                              question=self.question, words=words, untranscribed=self.live.untranscribed,
-                             voice_frames=VoiceFrames.join(self.live.voice_parts), regions=self.live.regions)
+                             voice_frames=VoiceFrames.join(self.live.voice_parts), regions=self.live.regions,
+                             filler_frames=frames)
 
     def cancel(self) -> None:
         """Stop without analysing (the file stays on disk)."""
@@ -183,6 +248,7 @@ class AnswerRecording:
             pass
         finally:
             self._ahead.close()
+            self._fillers.result()
 
 
 @dataclass

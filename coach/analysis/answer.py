@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coach.analysis.coaching import Coaching, Kind, coach_answer
 from coach.analysis.disfluency import Phrase
@@ -19,6 +19,9 @@ from coach.settings import Settings
 from coach.speech.models import resolve_model
 from coach.speech.transcriber import Transcriber, Transcript, Word, transcript_text
 from coach.speech.vad import SpeechRegion, speech_regions
+
+if TYPE_CHECKING:
+    from coach.analysis.filled_pauses import FrameMeasures
 
 #: Less voiced audio than this is not an answer (a cough, a click).
 _MIN_SPEECH_S = 0.3
@@ -148,6 +151,7 @@ def analyse_audio(
     untranscribed: list[SpeechRegion] | None = None,
     voice_frames: VoiceFrames | None = None,
     regions: list[SpeechRegion] | None = None,
+    filler_frames: FrameMeasures | None = None,
 ) -> AnswerAnalysis:
     """Measure decoded audio; see :func:`analyse_file`.
 
@@ -159,6 +163,8 @@ def analyse_audio(
             utterance); else they are tracked here over the speech regions.
         regions: with ``words``, the voice activity found while the user spoke; else it is
             measured here over the whole recording.
+        filler_frames: the filled-pause search's frame measures, taken while the user spoke
+            (filled_pauses.FrameMeasures); the frames they lack are measured here.
     """
     question = question or QuestionContext()
     report = on_progress or (lambda stage, done: None)
@@ -208,7 +214,7 @@ def analyse_audio(
     from coach.analysis.filled_pauses import recover_filled_pauses
 
     recovered = [Phrase(f.text, -1, -1, f.start, f.end, "audio")
-                 for f in recover_filled_pauses(audio.samples, transcript.words, regions)]
+                 for f in recover_filled_pauses(audio.samples, transcript.words, regions, filler_frames)]
     coaching = coach_answer(
         TimedText.from_words(transcript.words),
         kind=question.kind,
