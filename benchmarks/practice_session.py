@@ -265,7 +265,8 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> None:
             answer = long_answer(work)
             latency, batch, duration = stop_to_feedback(answer)
             print(f"{duration:.0f} s answer: stop to full analysis {latency:.2f} s "
-                  f"(batch transcription after the stop would take {batch:.2f} s)")
+                  f"(batch transcription after the stop would take {batch:.2f} s); "
+                  f"load average {os.getloadavg()[0]:.1f} (2 cores shared with other work)")
         if args.only in (None, "first-audio"):
             import statistics
 
