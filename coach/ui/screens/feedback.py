@@ -117,12 +117,17 @@ class FeedbackScreen(Screen):
                              id="follow-up")
             marked = ("; underlined: [orange1]faded[/], [magenta]rose[/], [cyan]unclear[/]"
                       if analysis.voice is not None else "")
-            yield Static(f"[b]Transcript[/] ([red]fillers[/], [yellow]hedges[/]{marked})", classes="section")
+            from coach.answer_report import recovered_fillers
+
+            # Fillers heard in the audio, shown in brackets where they were heard (not in the analysed text).
+            recovered = recovered_fillers(analysis) if self.audio is not None else []
+            heard = "; [red](um)[/]: heard in the audio, not in Whisper's words" if recovered else ""
+            yield Static(f"[b]Transcript[/] ([red]fillers[/], [yellow]hedges[/]{marked}{heard})", classes="section")
             if self.audio is not None:
                 from coach.ui.widgets.seekable_transcript import SeekableTranscript
 
                 words, moments = self._moments()
-                yield SeekableTranscript(self._transcript(), words, moments, id="transcript")
+                yield SeekableTranscript(self._transcript(), words, moments, recovered=recovered, id="transcript")
                 yield Static(_MOMENT_HELP, id="moment")
             else:
                 yield Static(self._transcript(), id="transcript")
