@@ -108,7 +108,11 @@ def render(analysis: AnswerAnalysis, width: int = 60) -> RenderableType:
         parts += [Text.assemble(("Strength: ", "bold green"), coaching.strength)]
         if coaching.follow_up:
             parts += [Text.assemble(("Next question: ", "bold cyan"), (coaching.follow_up, "italic"))]
-    parts += [Text(""), Text("Transcript", style="bold"), highlighted_transcript(analysis)]
+    heading = Text("Transcript", style="bold")
+    recovered = recovered_fillers(analysis)
+    if recovered:
+        heading.append(f"  {RECOVERED_LEGEND}", "dim")
+    parts += [Text(""), heading, with_recovered(highlighted_transcript(analysis), recovered)]
     return Group(*parts)
 
 
@@ -213,6 +217,54 @@ def highlighted_transcript(analysis: AnswerAnalysis):
         for phrase in analysis.coaching.hedges:
             text.stylize("bold yellow", phrase.start_char, phrase.end_char)
     return text
+
+
+#: The mark of a filler heard in the audio: the filler style, in brackets (see display_text).
+RECOVERED_STYLE = "bold red"
+RECOVERED_LEGEND = "(um) in brackets: a filler heard in the audio, not in Whisper's words"
+
+
+def recovered_fillers(analysis: AnswerAnalysis) -> list:
+    """Where the transcript shows each filler recovered from the audio (display_text.Insertion)."""
+    from coach.analysis.display_text import recovered_insertions
+
+    coaching = analysis.coaching
+    if coaching is None or not analysis.words:
+        return []
+    heard = [(p.text, p.start, p.end) for p in coaching.fillers
+             if p.source == "audio" and p.start is not None and p.end is not None]
+    if not heard:
+        return []
+    return recovered_insertions(analysis.transcript, [(w.text, w.start, w.end) for w in analysis.words], heard)
+
+
+def with_recovered(text, insertions):
+    """``text`` (the marked-up transcript) with the recovered fillers shown where they were heard.
+
+    The marks already on ``text`` stay on their words; the fillers get the filler style.
+    """
+    from rich.text import Text
+
+    if not insertions:
+        return text
+    out = Text(style=text.style, justify=text.justify, overflow=text.overflow, no_wrap=text.no_wrap, end=text.end)
+    cursor = 0
+    for insertion in sorted(insertions, key=lambda i: (i.at, i.start)):
+        if insertion.at > cursor:
+            out.append_text(text[cursor:insertion.at])
+        cursor = insertion.at
+        lead = insertion.text.index(insertion.label)
+        out.append(insertion.text[:lead])
+        out.append(insertion.label, RECOVERED_STYLE)
+        out.append(insertion.text[lead + len(insertion.label):])
+    if cursor < len(text.plain):
+        out.append_text(text[cursor:])
+    return out
+
+
+def shown_transcript(analysis: AnswerAnalysis):
+    """The transcript as the user reads it: fillers and hedges marked, recovered fillers shown."""
+    return with_recovered(highlighted_transcript(analysis), recovered_fillers(analysis))
 
 
 def _length_line(analysis: AnswerAnalysis) -> str:

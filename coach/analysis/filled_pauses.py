@@ -341,18 +341,37 @@ class FrameMeasures:
     _BATCH = 1000
 
     def __init__(self) -> None:
-        self.level = np.zeros(0)
-        self.bands = np.zeros((0, _BANDS))
-        self.sonorance = np.zeros(0)
-        self.openness = np.zeros(0)
+        # Each pass's measures, joined when read: a long answer is not copied again on every pass.
+        self._parts: list[tuple[np.ndarray, ...]] = []
+        self._joined: tuple[np.ndarray, ...] = (np.zeros(0), np.zeros((0, _BANDS)), np.zeros(0), np.zeros(0))
+        #: Frames measured so far.
+        self.count = 0
         #: Samples of the recording measured when it was final (its end is then padded as the
         #: whole-recording measure pads it); None while it may still grow.
         self.final_length: int | None = None
 
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        if self._parts:
+            self._joined = tuple(np.concatenate(column) for column in zip(self._joined, *self._parts))
+            self._parts = []
+        return self._joined
+
     @property
-    def count(self) -> int:
-        """Frames measured so far."""
-        return len(self.level)
+    def level(self) -> np.ndarray:
+        """Each frame's level in dB (as _frame_levels)."""
+        return self._arrays()[0]
+
+    @property
+    def bands(self) -> np.ndarray:
+        return self._arrays()[1]
+
+    @property
+    def sonorance(self) -> np.ndarray:
+        return self._arrays()[2]
+
+    @property
+    def openness(self) -> np.ndarray:
+        return self._arrays()[3]
 
     def extend(self, samples: np.ndarray, final: bool = False) -> None:
         """Measure the frames ``samples`` (everything recorded so far) adds.
@@ -385,21 +404,20 @@ class FrameMeasures:
         starts = np.arange(b - a) * (_HOP // _BLOCK)
         power = (cumulative[starts + _WIN // _BLOCK] - cumulative[starts]) / _WIN
         bands, sonorance, openness = _spectral_measures(_power_spectra(x, np.arange(b - a)))
-        self.level = np.concatenate((self.level, 10 * np.log10(power + 1e-12)))
-        self.bands = np.concatenate((self.bands, bands))
-        self.sonorance = np.concatenate((self.sonorance, sonorance))
-        self.openness = np.concatenate((self.openness, openness))
+        self._parts.append((10 * np.log10(power + 1e-12), bands, sonorance, openness))
+        self.count = b
 
     def take(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Bands, sonorance and openness of the frames at ``index``."""
-        return self.bands[index], self.sonorance[index], self.openness[index]
+        _, bands, sonorance, openness = self._arrays()
+        return bands[index], sonorance[index], openness[index]
 
     def part(self, a: int, b: int) -> FrameMeasures:
         """Frames [a, b) alone (a block of a long recording), as their own measures."""
         out = FrameMeasures()
-        out.level, out.bands = self.level[a:b], self.bands[a:b]
-        out.sonorance, out.openness = self.sonorance[a:b], self.openness[a:b]
-        out.final_length = (b - a - 1) * _HOP + _WIN if b > a else 0
+        out._joined = tuple(column[a:b] for column in self._arrays())
+        out.count = len(out._joined[0])
+        out.final_length = (out.count - 1) * _HOP + _WIN if out.count else 0
         return out
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
+from coach.answer_report import RECOVERED_LEGEND
+
 #: Playback starts this long before a word, so its first sound is not cut.
 LEAD_IN_S = 0.4
 #: A long pause is heard from this long before it starts: the words that led into it, then the silence.
@@ -29,6 +31,8 @@ class Moment:
     start_s: float
     char_start: int
     char_end: int
+    #: A filler heard in the audio that Whisper did not write (shown in brackets).
+    recovered: bool = False
 
     @property
     def play_from_s(self) -> float:
@@ -39,6 +43,8 @@ class Moment:
     def describe(self) -> str:
         at = _clock(self.start_s)
         what = f"{_NAMES[self.kind]} \"{self.label}\"" if self.kind != "pause" else f"{_NAMES['pause']} ({self.label})"
+        if self.recovered:
+            what += " heard in the audio, not in Whisper's words,"
         return f"{what} at {at} · f plays from {_clock(self.play_from_s)}"
 
 
@@ -93,22 +99,57 @@ def transcript_moments(transcript: str, words: Sequence[tuple[str, float, float]
     return spans, flagged
 
 
+def with_recovered(text: Text, words: list[Moment], moments: list[Moment],
+                   insertions: Sequence) -> tuple[Text, list[Moment], list[Moment]]:
+    """The transcript with the fillers recovered from the audio shown where they were heard
+    (display_text.Insertion), its words and moments moved to match, and one filler moment for
+    each recovered filler, so it can be stepped to and played from like the others."""
+    if not insertions:
+        return text, words, moments
+    from dataclasses import replace
+
+    from coach.analysis.display_text import insert_shown, shown_position
+    from coach.answer_report import with_recovered as shown
+
+    def moved(m: Moment) -> Moment:
+        return replace(m, char_start=shown_position(m.char_start, insertions),
+                       char_end=shown_position(m.char_end, insertions, end=True))
+
+    ordered = sorted(insertions, key=lambda i: (i.at, i.start))
+    _, labels = insert_shown(text.plain, ordered)
+    heard = [Moment("filler", i.label.strip("()"), float(i.start), a, b, recovered=True)
+             for i, (a, b) in zip(ordered, labels)]
+    flagged = sorted([moved(m) for m in moments] + heard, key=lambda m: (m.char_start, m.start_s))
+    return shown(text, ordered), [moved(w) for w in words], flagged
+
+
+#: Shown on hover over a transcript with recovered fillers.
+RECOVERED_TOOLTIP = RECOVERED_LEGEND
+
+
 class SeekableTranscript(Static):
     """The marked-up transcript with one moment or word selected (shown reversed)."""
 
     def __init__(self, text: Text | None = None, words: list[Moment] | None = None,
-                 moments: list[Moment] | None = None, **kwargs) -> None:
-        text = text if text is not None else Text()
+                 moments: list[Moment] | None = None, *, recovered: Sequence = (), **kwargs) -> None:
+        """``text``, ``words`` and ``moments`` are in the transcript's characters; ``recovered``
+        (display_text.Insertion) are the fillers heard in the audio, shown where they were heard."""
+        text, words, moments = with_recovered(text if text is not None else Text(), words or [], moments or [],
+                                              recovered)
         super().__init__(text, **kwargs)
         self.base = text
-        self.words = words or []
-        self.moments = moments or []
+        self.words = words
+        self.moments = moments
         #: The moment or word selected, or None before the first move.
         self.selected: Moment | None = None
+        if recovered:
+            self.tooltip = RECOVERED_TOOLTIP
 
-    def show(self, text: Text, words: list[Moment], moments: list[Moment]) -> None:
+    def show(self, text: Text, words: list[Moment], moments: list[Moment], recovered: Sequence = ()) -> None:
         """Another transcript (a screen that reads its attempt after composing); nothing selected."""
+        text, words, moments = with_recovered(text, words, moments, recovered)
         self.base, self.words, self.moments, self.selected = text, words, moments, None
+        self.tooltip = RECOVERED_TOOLTIP if recovered else None
         self.update(text)
 
     def _select(self, moment: Moment | None) -> Moment | None:
