@@ -38,11 +38,16 @@ class FeedbackScreen(Screen):
         Binding("comma", "word(-1)", "Previous word", key_display=",", show=False),
         Binding("f", "play_from", "Play from here"),
         Binding("escape", "home", "Home"),
+        # Instead of "home" for an answer opened from a mock round's summary (see check_action).
+        Binding("escape", "back_to_summary", "Round summary"),
     ]
 
     def __init__(self, question: Question, analysis, audio: Path | None, *, mock=None, story=None,
-                 asked: str | None = None, follow_up_of: int | None = None) -> None:
+                 asked: str | None = None, follow_up_of: int | None = None, reviewing: int | None = None) -> None:
         super().__init__()
+        #: Opened from the mock round's summary on its answer number ``reviewing``: the round is
+        #: over, so there is no next question, retry or follow-up, and escape goes back to the summary.
+        self.reviewing = reviewing
         #: For a follow-up's answer, the history id of the answer it is a turn of.
         self.follow_up_of = follow_up_of
         self.story = story
@@ -112,7 +117,10 @@ class FeedbackScreen(Screen):
             yield Static(tips, id="tips")
             yield Static(f"[b green]Strength:[/] {coaching.strength}", id="strength")
             yield Static(self._scores(), id="scores")
-            if coaching.follow_up:
+            if coaching.follow_up and self.reviewing is not None:
+                yield Static(f"[b cyan]The interviewer would have asked next:[/] [i]{coaching.follow_up}[/]",
+                             id="follow-up")
+            elif coaching.follow_up:
                 yield Static(f"[b cyan]Next question:[/] [i]{coaching.follow_up}[/]  (press [b]a[/] to answer it)",
                              id="follow-up")
             marked = ("; underlined: [orange1]faded[/], [magenta]rose[/], [cyan]unclear[/]"
@@ -143,6 +151,9 @@ class FeedbackScreen(Screen):
         from coach.ui.duration import spoken_duration
 
         mock = self.mock
+        if self.reviewing is not None:
+            return (f"Mock round, question {self.reviewing} of {len(mock.questions)}: its feedback, from the "
+                    "round's summary · escape goes back to the summary")
         # The round has moved on to the next question once this answer was recorded.
         return (f"Mock round: question {mock.index} of {len(mock.questions)} answered, "
                 f"{spoken_duration(mock.remaining_s)} left · n for the next question, escape ends the round")
@@ -161,6 +172,10 @@ class FeedbackScreen(Screen):
             return self.audio is not None  # a typed answer has nothing to play
         if action == "retry":
             return self.mock is None  # a mock round moves on, as an interview does
+        if action in ("home", "back_to_summary"):
+            return (action == "back_to_summary") == (self.reviewing is not None)
+        if self.reviewing is not None and action in ("answer_follow_up", "next_question", "compare"):
+            return False  # the round is over: this is its record, read from the summary
         if action == "answer_follow_up":
             return bool(self.analysis.coaching.follow_up)
         return True
@@ -264,6 +279,10 @@ class FeedbackScreen(Screen):
             return
         # Chosen while the user answered, so its voice is made already.
         self.app.switch_screen(PracticeScreen(self.app.next_question(self.question)))
+
+    def action_back_to_summary(self) -> None:
+        self.app.stop_replay()
+        self.app.pop_screen()
 
     def action_replay(self) -> None:
         self.app.toggle_replay(self.audio)

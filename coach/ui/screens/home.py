@@ -23,11 +23,18 @@ class HomeScreen(Screen):
     random_pick: Question | None = None
     mock_ahead = None
     shown: list[Question] = []
+    #: The next mock round holds its feedback to the end: the setting, until `e` changes it.
+    hold_feedback: bool = False
+    #: The setting as last seen, so that a change on the settings screen is followed.
+    _hold_setting: bool | None = None
 
     BINDINGS = [
         Binding("enter", "practise", "Practise", show=True),
         Binding("r", "random", "Random"),
         Binding("m", "mock_round", "Mock round"),
+        # One key, named by what it will do (check_action shows the one that applies).
+        Binding("e", "hold_feedback(True)", "Mock: feedback at end"),
+        Binding("e", "hold_feedback(False)", "Mock: feedback each answer"),
         Binding("l", "stories", "Stories"),
         Binding("h", "history", "History"),
     ]
@@ -48,12 +55,32 @@ class HomeScreen(Screen):
     def _intro(self) -> str:
         from coach.ui.duration import round_length
 
+        self._follow_hold_setting()
+        feedback = (", its feedback held to the end as in an interview ([b]e[/] gives it after each answer)"
+                    if self.hold_feedback else " ([b]e[/] holds its feedback to the end)")
         return ("Pick a question, or press [b]r[/] for a random one and [b]m[/] for a "
-                f"{round_length(self.app.settings.practice.mock_round_min)} mock round.")
+                f"{round_length(self.app.settings.practice.mock_round_min)} mock round{feedback}.")
+
+    def _follow_hold_setting(self) -> None:
+        setting = self.app.settings.practice.mock_hold_feedback
+        if setting != self._hold_setting:
+            self._hold_setting = self.hold_feedback = setting
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hold_feedback":
+            return parameters[0] != self.hold_feedback
+        return True
+
+    def action_hold_feedback(self, hold: bool) -> None:
+        """For the rounds started from here (the setting, `practice.mock_hold_feedback`, is the default)."""
+        self.hold_feedback = hold
+        self.query_one("#intro", Static).update(self._intro())
+        self.refresh_bindings()
 
     def on_screen_resume(self) -> None:
-        # The settings screen may have changed the round's length.
+        # The settings screen may have changed the round's length or whether it holds its feedback.
         self.query_one("#intro", Static).update(self._intro())
+        self.refresh_bindings()
         self._choose_ahead()
 
     def _choose_ahead(self, prepare: bool = True) -> None:
@@ -151,7 +178,8 @@ class HomeScreen(Screen):
         from coach.ui.screens.practice import PracticeScreen
 
         self._choose_ahead(prepare=False)  # a plan for another role or length is made again first
-        mock, self.mock_ahead = replace(self.mock_ahead, started_at=time.monotonic()), None
+        mock = replace(self.mock_ahead, started_at=time.monotonic(), hold_feedback=self.hold_feedback)
+        self.mock_ahead = None
         self.app.push_screen(PracticeScreen(mock.questions[0], mock=mock))
 
     @work(thread=True, exclusive=True, group="stories")

@@ -94,7 +94,8 @@ class PracticeScreen(Screen):
         self.asked = text or question.text
         self.recording = None
         # asking → recording → analysing → done; or no_microphone, typed, failed (space records
-        # again); or leaving (the keep-or-discard dialog is open over a running recording).
+        # again); or leaving (the keep-or-discard dialog is open over a running recording); or, in
+        # a mock round that holds its feedback, recorded (analysed and saved; space asks the next).
         self.state = "asking"
         self._heard: list[str] = []
 
@@ -128,6 +129,11 @@ class PracticeScreen(Screen):
 
         return (f"mock round question {self.mock.index + 1} of {len(self.mock.questions)}, "
                 f"{spoken_duration(self.mock.remaining_s)} left")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.state == "recorded":  # between two questions of a round that holds its feedback
+            return action not in ("type_answer", "answer_from_file", "repeat_question")
+        return True
 
     def on_mount(self) -> None:
         self.set_interval(0.25, self._tick)
@@ -271,7 +277,9 @@ class PracticeScreen(Screen):
         return ""
 
     def action_toggle_recording(self) -> None:
-        if self.state == "asking":
+        if self.state == "recorded":
+            self._next_in_round()
+        elif self.state == "asking":
             self.state = "recording_requested"
             self.start_recording()
         elif self.state in {"failed", "no_microphone", "typed"}:
@@ -294,7 +302,7 @@ class PracticeScreen(Screen):
     # Without a microphone -------------------------------------------------------------------------
 
     def action_type_answer(self) -> None:
-        if self.state in {"analysing", "done"}:
+        if self.state in {"analysing", "done", "recorded"}:
             return
         from coach.ui.screens.typed_answer import TypedAnswerScreen
 
@@ -303,7 +311,7 @@ class PracticeScreen(Screen):
                              self._typed)
 
     def action_answer_from_file(self, path: str = "", problem: str | None = None) -> None:
-        if self.state in {"analysing", "done"}:
+        if self.state in {"analysing", "done", "recorded"}:
             return
         from coach.ui.screens.typed_answer import TypedAnswerScreen
 
@@ -365,12 +373,44 @@ class PracticeScreen(Screen):
         self.state = "done"
         if self.mock is not None:
             self.mock.record(message.analysis, message.analysis.duration_s or 0.0)
+            if self.mock.hold_feedback:
+                self._hold(message.analysis, message.audio)
+                return
         feedback = FeedbackScreen(self.parent_question, message.analysis, message.audio, mock=self.mock,
                                   story=self.story, asked=self.asked, follow_up_of=self.follow_up_of)
         self.app.save_attempt(message.analysis, message.audio, story=self.story.title if self.story else None,
                               on_saved=feedback.attempt_saved, parent_id=self.follow_up_of)
         self.app.prepare_after(self.question, self.mock, follow_up=message.analysis.coaching.follow_up)
         self.app.switch_screen(feedback)
+
+    def _hold(self, analysis, audio: Path | None) -> None:
+        """A round that holds its feedback, as an interview does: the answer is saved with its
+        analysis, and the screen says only that it was recorded (no scores, tips or transcript:
+        the round's summary has them)."""
+        self.app.save_attempt(analysis, audio, story=None, parent_id=None)
+        self.app.prepare_after(self.question, self.mock)  # the next question's voice, while this shows
+        self.state = "recorded"
+        self.query_one("#transcript", Static).update("")
+        for part in ("#stories", "#level", "#elapsed", "#clock", "#cue", "#live"):
+            self.query_one(part).display = False
+        self.refresh_bindings()
+        mock = self.mock
+        done = f"Answer recorded (question {mock.index} of {len(mock.questions)})."
+        if mock.current is None:
+            ended = "that was the last question" if mock.index >= len(mock.questions) else "the time is up"
+            self._notice(f"{done[:-1]}: {ended}. Press [b]space[/] for the round's summary and every "
+                         "answer's feedback.")
+        else:
+            self._notice(f"{done} Feedback comes at the end of the round. Next question: [b]space[/] · "
+                         "[b]escape[/] ends the round with its summary.")
+
+    def _next_in_round(self) -> None:
+        nxt = self.mock.current
+        if nxt is None:
+            self._close()
+            return
+        self.state = "left"
+        self.app.switch_screen(PracticeScreen(nxt, mock=self.mock))
 
     def on_practice_screen_failed(self, message: Failed) -> None:
         if message.recorded and self.recording is not None and self.recording.path.is_file():
