@@ -13,7 +13,7 @@ from coach.analysis.answer import AnswerAnalysis
 from coach.analysis.coaching import coach_answer
 from coach.analysis.language import TimedText
 from coach.errors import ConfigError
-from coach.questions.bank import find_question, load_questions
+from coach.questions.bank import load_questions
 from coach.reports.round_notes import clock, round_notes
 from coach.session import context_for
 from coach.settings import Settings, load_settings, save_settings

@@ -50,7 +50,7 @@ _GOOD_NAMES = {
 }
 #: The scores that speak to what an answer shows of the candidate, not how it sounded; a
 #: competency's signal is their mean over the answers that touch it.
-_SUBSTANCE = ("structure", "result", "ownership", "reasoning", "coverage", "answered", "relevance")
+_CONTENT_SCORES = ("structure", "result", "ownership", "reasoning", "coverage", "answered", "relevance")
 #: Signal bands on that mean, from an interviewer's scorecard.
 _SIGNALS = ((80, "strong yes"), (65, "leaning yes"), (45, "mixed"), (0, "leaning no"))
 #: Answers on one competency this far apart make its signal "mixed", whatever their mean.
@@ -93,10 +93,10 @@ class CompetencySignal:
 
     competency: str
     signal: str
-    #: The answers it rests on, as (label, substance score): ("Q1", 92). The substance score is the
-    #: mean of the scores that speak to what the answer shows (see ``_SUBSTANCE``).
+    #: The answers it rests on, as (label, content score): ("Q1", 92). The content score is the
+    #: mean of the scores that speak to what the answer shows (see ``_CONTENT_SCORES``).
     answers: tuple[tuple[str, int], ...]
-    #: The mean of those answers' substance scores.
+    #: The mean of those answers' content scores.
     score: int
 
     def line(self) -> str:
@@ -115,7 +115,7 @@ class RoundNotes:
         lines = [note.text for note in self.answers]
         lines.append(self.overall)
         if self.signals:
-            lines.append("Signal by competency (substance scores): " + "; ".join(s.line() for s in self.signals) + ".")
+            lines.append("Signal by competency (content scores): " + "; ".join(s.line() for s in self.signals) + ".")
         return lines
 
 
@@ -131,11 +131,11 @@ def round_notes(answers: Iterable[tuple[Any, Any, float]]) -> RoundNotes:
     for number, (question, analysis, _spent) in enumerate(answers, 1):
         note = answer_note(number, question, analysis)
         notes.append(note)
-        substance = _substance(analysis)
-        if substance is None:
+        content = _content_score(analysis)
+        if content is None:
             continue
         for competency in _competencies(question):
-            by_competency.setdefault(competency, []).append((note.label.split()[0], substance))
+            by_competency.setdefault(competency, []).append((note.label.split()[0], content))
     signals = []
     for competency, rows in by_competency.items():
         values = [s for _, s in rows]
@@ -157,7 +157,7 @@ def answer_note(number: int, question: Any, analysis: Any) -> AnswerNote:
     good: list[str] = []
     gaps: list[str] = []
     content = _content(coaching, good, gaps)
-    timing = _timing(coaching, analysis, good, gaps)
+    timing = _timing(coaching.length, good, gaps)
     delivery = _delivery(coaching, analysis, good, gaps)
     pieces = ([", ".join(content)] if content else []) + [timing, *delivery]
     text = f"{label}: " + "; ".join(pieces) + "."
@@ -266,23 +266,19 @@ def _think_clauses(think, good: list[str], gaps: list[str]) -> list[str]:
     return clauses
 
 
-def _timing(coaching, analysis, good: list[str], gaps: list[str]) -> str:
-    length = coaching.length
+def _timing(length, good: list[str], gaps: list[str]) -> str:
     target = clock(length.target_s)
-    if length.estimated:  # typed: the time is the words at a speaking pace
-        spoken = f"typed, about {clock(length.duration_s)} spoken"
+    if length.estimated:  # typed: the words at a speaking pace, not a measured time
+        said = f"typed, about {clock(length.duration_s)} spoken"
+        verdicts = {"long": f"{said}, long for a {target} target", "short": f"{said}, short of a {target} target"}
     else:
-        spoken = clock(length.duration_s)
-    if length.verdict == "long":
-        gaps.append("long")
-        return f"ran {spoken} against a {target} target" if not length.estimated else \
-            f"{spoken}, long for a {target} target"
-    if length.verdict == "short":
-        gaps.append("short")
-        return f"stopped at {spoken} of a {target} target" if not length.estimated else \
-            f"{spoken}, short of a {target} target"
+        said = clock(length.duration_s)
+        verdicts = {"long": f"ran {said} against a {target} target", "short": f"stopped at {said} of a {target} target"}
+    if length.verdict in verdicts:
+        gaps.append(length.verdict)
+        return verdicts[length.verdict]
     good.append("on_time")
-    return f"on time ({spoken} for a {target} target)"
+    return f"on time ({said} for a {target} target)"
 
 
 def _delivery(coaching, analysis, good: list[str], gaps: list[str]) -> list[str]:
@@ -311,7 +307,8 @@ def _delivery(coaching, analysis, good: list[str], gaps: list[str]) -> list[str]
     long_pauses = [p for p in getattr(analysis, "pauses", []) if p.long]
     if len(long_pauses) >= _SILENCE_NOTE_COUNT:
         gaps.append("silences")
-        clauses.append(f"{len(long_pauses)} silences of 2 s or more, longest {max(p.duration_s for p in long_pauses):.0f} s")
+        longest = max(p.duration_s for p in long_pauses)
+        clauses.append(f"{len(long_pauses)} long silences, the longest {longest:.0f} s")
     if not fillers or per_100 < 2:
         if len(hedges) < _HEDGE_NOTE_COUNT and "pace_fast" not in gaps and "pace_slow" not in gaps:
             good.append("clean")
@@ -322,11 +319,11 @@ def _times(count: int) -> str:
     return {1: "once", 2: "twice"}.get(count, f"{count} times")
 
 
-def _substance(analysis) -> int | None:
+def _content_score(analysis) -> int | None:
     coaching = analysis.coaching if analysis is not None else None
     if coaching is None:
         return None
-    values = [coaching.scores[name] for name in _SUBSTANCE if name in coaching.scores]
+    values = [coaching.scores[name] for name in _CONTENT_SCORES if name in coaching.scores]
     return round(sum(values) / len(values)) if values else None
 
 
