@@ -78,7 +78,8 @@ def launch_time(env: dict[str, str], data: Path) -> float:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
-def stop_to_feedback(answer: Path) -> tuple[float, float, float]:
+def stop_to_feedback(answer: Path) -> tuple[float, float, float, float]:
+    from coach.analysis import filled_pauses
     from coach.analysis.answer import QuestionContext, transcriber_for
     from coach.session import AnswerRecording
     from coach.settings import load_settings
@@ -93,13 +94,28 @@ def stop_to_feedback(answer: Path) -> tuple[float, float, float]:
     recording.start()
     subprocess.run(["paplay", "--device=micfeed", str(answer)], check=True)
     time.sleep(0.3)
+    # The filled-pause search after the stop, timed on its own (it is looked up when called).
+    search = filled_pauses.recover_filled_pauses
+    spent = [0.0]
+
+    def timed_search(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return search(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - began
+
+    filled_pauses.recover_filled_pauses = timed_search
     stopped = time.perf_counter()
-    analysis = recording.finish()
+    try:
+        analysis = recording.finish()
+    finally:
+        filled_pauses.recover_filled_pauses = search
     latency = time.perf_counter() - stopped
     started = time.perf_counter()
     transcriber.transcribe(recording.recorder.samples())
     batch = time.perf_counter() - started
-    return latency, batch, analysis.duration_s
+    return latency, batch, analysis.duration_s, spent[0]
 
 
 async def wait_until(pilot, condition, timeout: float = 120.0, step: float = 0.05) -> None:
@@ -263,9 +279,9 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> None:
             print(f"launch to home screen drawn: {', '.join(f'{t:.2f}' for t in launches)} s (3 runs)")
         if args.only in (None, "latency"):
             answer = long_answer(work)
-            latency, batch, duration = stop_to_feedback(answer)
-            print(f"{duration:.0f} s answer: stop to full analysis {latency:.2f} s "
-                  f"(batch transcription after the stop would take {batch:.2f} s); "
+            latency, batch, duration, fillers = stop_to_feedback(answer)
+            print(f"{duration:.0f} s answer: stop to full analysis {latency:.2f} s, of which the filled-pause "
+                  f"search {fillers:.2f} s (batch transcription after the stop would take {batch:.2f} s); "
                   f"load average {os.getloadavg()[0]:.1f} (2 cores shared with other work)")
         if args.only in (None, "first-audio"):
             import statistics
