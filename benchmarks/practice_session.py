@@ -78,7 +78,7 @@ def launch_time(env: dict[str, str], data: Path) -> float:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
 
 
-def stop_to_feedback(answer: Path) -> tuple[float, float, float, float]:
+def stop_to_feedback(answer: Path) -> tuple[float, float, float, dict[str, float]]:
     from coach.analysis import filled_pauses
     from coach.analysis.answer import QuestionContext, transcriber_for
     from coach.session import AnswerRecording
@@ -94,28 +94,39 @@ def stop_to_feedback(answer: Path) -> tuple[float, float, float, float]:
     recording.start()
     subprocess.run(["paplay", "--device=micfeed", str(answer)], check=True)
     time.sleep(0.3)
-    # The filled-pause search after the stop, timed on its own (it is looked up when called).
-    search = filled_pauses.recover_filled_pauses
-    spent = [0.0]
+    # Where the time after the stop goes: the last utterance's transcription, the analysis (and
+    # within it the filled-pause search), and the rest (waiting for the work done ahead to end).
+    # Each step is looked up when called, so it is timed by wrapping it here.
+    import coach.session
 
-    def timed_search(*args, **kwargs):
-        began = time.perf_counter()
-        try:
-            return search(*args, **kwargs)
-        finally:
-            spent[0] += time.perf_counter() - began
+    spent = {"last utterance": 0.0, "analysis": 0.0, "filled-pause search": 0.0}
 
-    filled_pauses.recover_filled_pauses = timed_search
+    def timed(name, step):
+        def run(*args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return step(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - began
+        return run
+
+    steps = [(recording.live, "stop", "last utterance"), (coach.session, "analyse_audio", "analysis"),
+             (filled_pauses, "recover_filled_pauses", "filled-pause search")]
+    originals = [getattr(owner, attr) for owner, attr, _ in steps]
+    for (owner, attr, name), step in zip(steps, originals):
+        setattr(owner, attr, timed(name, step))
     stopped = time.perf_counter()
     try:
         analysis = recording.finish()
     finally:
-        filled_pauses.recover_filled_pauses = search
+        for (owner, attr, _), step in zip(steps, originals):
+            setattr(owner, attr, step)
     latency = time.perf_counter() - stopped
+    spent["rest"] = latency - spent["last utterance"] - spent["analysis"]
     started = time.perf_counter()
     transcriber.transcribe(recording.recorder.samples())
     batch = time.perf_counter() - started
-    return latency, batch, analysis.duration_s, spent[0]
+    return latency, batch, analysis.duration_s, spent
 
 
 async def wait_until(pilot, condition, timeout: float = 120.0, step: float = 0.05) -> None:
@@ -279,10 +290,11 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> None:
             print(f"launch to home screen drawn: {', '.join(f'{t:.2f}' for t in launches)} s (3 runs)")
         if args.only in (None, "latency"):
             answer = long_answer(work)
-            latency, batch, duration, fillers = stop_to_feedback(answer)
-            print(f"{duration:.0f} s answer: stop to full analysis {latency:.2f} s, of which the filled-pause "
-                  f"search {fillers:.2f} s (batch transcription after the stop would take {batch:.2f} s); "
-                  f"load average {os.getloadavg()[0]:.1f} (2 cores shared with other work)")
+            latency, batch, duration, parts = stop_to_feedback(answer)
+            print(f"{duration:.0f} s answer: stop to full analysis {latency:.2f} s (batch transcription after the "
+                  f"stop would take {batch:.2f} s); load average {os.getloadavg()[0]:.1f} (2 cores shared with "
+                  f"other work)")
+            print("  after the stop: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in parts.items()))
         if args.only in (None, "first-audio"):
             import statistics
 

@@ -103,41 +103,63 @@ class _FillersAhead:
     after each utterance the frames recorded since the last pass are measured, so the stop
     leaves only the last utterance's (coach/analysis/filled_pauses.py, FrameMeasures)."""
 
+    #: Frames measured between looks at whether to stop (2 s of audio, under 10 ms of work), so
+    #: the stop waits for little of the background thread's work.
+    _STEP = 200
+    #: Measures lagging further behind than this at the stop (a starved low-priority thread on a
+    #: busy machine) are dropped: the search's own pass, which measures spectra only where the
+    #: words leave sound unexplained, then costs less than finishing them.
+    _MAX_LAG_S = 30.0
+
     def __init__(self, get_samples: Callable[[], object]) -> None:
         from coach.analysis.filled_pauses import FrameMeasures
 
         self.frames = FrameMeasures()
         self._get_samples = get_samples
-        self._final = None
         self._wake = threading.Event()
         self._closed = False
         self._failed = False
         self._thread: threading.Thread | None = None
+        self._last: threading.Thread | None = None
 
     def update(self) -> None:
-        if not self._closed:
-            self._start()
-        self._wake.set()
-
-    def _start(self) -> None:
-        if self._thread is None:
+        if self._thread is None and not self._closed:
             self._thread = threading.Thread(target=self._run, name="coach-fillers-ahead", daemon=True)
             self._thread.start()
+        self._wake.set()
 
     def finish(self, samples) -> None:
-        """The recording is complete: measure its last frames now, beside the last utterance's
-        transcription (two cores)."""
-        self._final = samples
-        self._start()
-        self._wake.set()
-
-    def result(self):
-        """The measures, complete or not (the search measures what is missing); None if a pass failed."""
+        """The recording is complete: stop the background passes and measure the last frames in a
+        thread of normal priority (the background one would be starved on a busy machine), beside
+        the last utterance's transcription."""
         self._closed = True
         self._wake.set()
+        self._last = threading.Thread(target=self._measure_last, args=(samples,), name="coach-fillers-last",
+                                      daemon=True)
+        self._last.start()
+
+    def result(self):
+        """The complete measures, or None when there are none worth finishing (the search then
+        measures the recording itself)."""
+        self._closed = True
+        self._wake.set()
+        for thread in (self._last, self._thread):
+            if thread is not None:
+                thread.join()
+        if self._failed or self.frames.final_length is None:
+            return None
+        return self.frames
+
+    def _measure_last(self, samples) -> None:
         if self._thread is not None:
-            self._thread.join()
-        return None if self._failed else self.frames
+            self._thread.join()  # stops after the step under way
+        if self._failed or self.frames.lag_s(len(samples)) > self._MAX_LAG_S:
+            self._failed = True
+            return
+        try:
+            self.frames.extend(samples, final=True)
+        except Exception:  # only a head start: the search measures the recording itself
+            self._failed = True
 
     def _run(self) -> None:
         with contextlib.suppress(OSError, AttributeError):
@@ -145,16 +167,14 @@ class _FillersAhead:
         while True:
             self._wake.wait()
             self._wake.clear()
-            final = self._final
             try:
-                if final is not None:
-                    self.frames.extend(final, final=True)
-                    return
-                if self._closed:
-                    return
-                self.frames.extend(self._get_samples())
+                samples = None if self._closed else self._get_samples()
+                while not self._closed and self.frames.extend(samples, max_frames=self._STEP):
+                    pass
             except Exception:  # only a head start: the search after the stop measures it all itself
                 self._failed = True
+                return
+            if self._closed:
                 return
 
 

@@ -373,20 +373,29 @@ class FrameMeasures:
     def openness(self) -> np.ndarray:
         return self._arrays()[3]
 
-    def extend(self, samples: np.ndarray, final: bool = False) -> None:
-        """Measure the frames ``samples`` (everything recorded so far) adds.
+    def extend(self, samples: np.ndarray, final: bool = False, max_frames: int | None = None) -> bool:
+        """Measure the frames ``samples`` (everything recorded so far) adds, at most
+        ``max_frames`` of them; returns whether some are left to measure.
 
         While the recording grows, a frame is measured only once the high-pass around it has
         all its samples; ``final`` (the recording is complete) measures the rest as the end.
         """
         if self.final_length is not None:
-            return
+            return False
         total = len(samples)
         end = _frame_count(total) if final else _frame_count(total - _HIGH_PASS // 2)
-        for a in range(self.count, end, self._BATCH):
-            self._measure(samples, a, min(end, a + self._BATCH), total)
+        stop = end if max_frames is None else min(end, self.count + max_frames)
+        for a in range(self.count, stop, self._BATCH):
+            self._measure(samples, a, min(stop, a + self._BATCH), total)
+        if stop < end:
+            return True
         if final:
             self.final_length = total
+        return False
+
+    def lag_s(self, samples: int) -> float:
+        """Seconds of a recording of ``samples`` samples not measured yet."""
+        return max(0, samples - self.count * _HOP) / SAMPLE_RATE
 
     def _measure(self, samples: np.ndarray, a: int, b: int, total: int) -> None:
         half = _HIGH_PASS // 2
