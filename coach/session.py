@@ -103,8 +103,8 @@ class _FillersAhead:
     after each utterance the frames recorded since the last pass are measured, so the stop
     leaves only the last utterance's (coach/analysis/filled_pauses.py, FrameMeasures)."""
 
-    #: Frames measured between looks at whether to stop (2 s of audio, under 10 ms of work), so
-    #: the stop waits for little of the background thread's work.
+    #: Frames measured per step (2 s of audio, under 10 ms of work): a step measured after the
+    #: stop is dropped, so a short one wastes little.
     _STEP = 200
     #: Measures lagging further behind than this at the stop (a starved low-priority thread on a
     #: busy machine) are dropped: the search's own pass, which measures spectra only where the
@@ -117,6 +117,9 @@ class _FillersAhead:
         self.frames = FrameMeasures()
         self._get_samples = get_samples
         self._wake = threading.Event()
+        # Held to add measures or to close: a step the background thread measured is kept only
+        # if nothing closed it meanwhile, so the stop never waits for a starved step to end.
+        self._lock = threading.Lock()
         self._closed = False
         self._failed = False
         self._thread: threading.Thread | None = None
@@ -129,30 +132,31 @@ class _FillersAhead:
         self._wake.set()
 
     def finish(self, samples) -> None:
-        """The recording is complete: stop the background passes and measure the last frames in a
-        thread of normal priority (the background one would be starved on a busy machine), beside
-        the last utterance's transcription."""
-        self._closed = True
-        self._wake.set()
+        """The recording is complete: measure the last frames in a thread of normal priority (the
+        background one would be starved on a busy machine), beside the last utterance's
+        transcription."""
+        self._close()
         self._last = threading.Thread(target=self._measure_last, args=(samples,), name="coach-fillers-last",
                                       daemon=True)
         self._last.start()
 
     def result(self):
         """The complete measures, or None when there are none worth finishing (the search then
-        measures the recording itself)."""
-        self._closed = True
-        self._wake.set()
-        for thread in (self._last, self._thread):
-            if thread is not None:
-                thread.join()
+        measures the recording itself). A background step under way is not waited for: it is
+        dropped when it ends."""
+        self._close()
+        if self._last is not None:
+            self._last.join()
         if self._failed or self.frames.final_length is None:
             return None
         return self.frames
 
+    def _close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self._wake.set()
+
     def _measure_last(self, samples) -> None:
-        if self._thread is not None:
-            self._thread.join()  # stops after the step under way
         if self._failed or self.frames.lag_s(len(samples)) > self._MAX_LAG_S:
             self._failed = True
             return
@@ -164,18 +168,26 @@ class _FillersAhead:
     def _run(self) -> None:
         with contextlib.suppress(OSError, AttributeError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # spare CPU only (Linux)
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            try:
-                samples = None if self._closed else self._get_samples()
-                while not self._closed and self.frames.extend(samples, max_frames=self._STEP):
-                    pass
-            except Exception:  # only a head start: the search after the stop measures it all itself
-                self._failed = True
-                return
-            if self._closed:
-                return
+        frames = self.frames
+        try:
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._closed:
+                    return
+                samples = self._get_samples()
+                ready = frames.ready(len(samples))
+                while frames.count < ready:
+                    start = frames.count
+                    part = frames.measure(samples, start, min(ready, start + self._STEP))
+                    with self._lock:
+                        if self._closed:
+                            return
+                        frames.append(start, part)
+        except Exception:  # only a head start: the search after the stop measures it all itself
+            with self._lock:
+                self._failed = not self._closed or self._failed
+            return
 
 
 class AnswerRecording:

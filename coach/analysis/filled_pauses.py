@@ -334,7 +334,7 @@ class FrameMeasures:
 
     The frames are those of the whole recording, measured as :func:`recover_filled_pauses`
     measures them, so the fillers found from these are the ones found from the audio. Not
-    thread-safe: one thread extends it at a time.
+    thread-safe: one thread changes it at a time (:meth:`measure` alone changes nothing).
     """
 
     #: Frames measured per FFT batch, so a long first stretch does not need one huge array.
@@ -373,31 +373,42 @@ class FrameMeasures:
     def openness(self) -> np.ndarray:
         return self._arrays()[3]
 
-    def extend(self, samples: np.ndarray, final: bool = False, max_frames: int | None = None) -> bool:
-        """Measure the frames ``samples`` (everything recorded so far) adds, at most
-        ``max_frames`` of them; returns whether some are left to measure.
+    def extend(self, samples: np.ndarray, final: bool = False) -> None:
+        """Measure the frames ``samples`` (everything recorded so far) adds.
 
         While the recording grows, a frame is measured only once the high-pass around it has
         all its samples; ``final`` (the recording is complete) measures the rest as the end.
         """
         if self.final_length is not None:
-            return False
-        total = len(samples)
-        end = _frame_count(total) if final else _frame_count(total - _HIGH_PASS // 2)
-        stop = end if max_frames is None else min(end, self.count + max_frames)
-        for a in range(self.count, stop, self._BATCH):
-            self._measure(samples, a, min(stop, a + self._BATCH), total)
-        if stop < end:
-            return True
+            return
+        start, end = self.count, self.ready(len(samples), final)
+        if end > start:
+            self.append(start, self.measure(samples, start, end))
         if final:
-            self.final_length = total
-        return False
+            self.final_length = len(samples)
+
+    def ready(self, samples: int, final: bool = False) -> int:
+        """How many frames of a recording of ``samples`` samples can be measured (see :meth:`extend`)."""
+        return _frame_count(samples) if final else _frame_count(samples - _HIGH_PASS // 2)
+
+    def measure(self, samples: np.ndarray, a: int, b: int) -> list[tuple[np.ndarray, ...]]:
+        """The measures of frames [a, b) of ``samples``, without keeping them (see :meth:`append`):
+        a thread can measure while another owns this object."""
+        return [self._measure(samples, k, min(b, k + self._BATCH), len(samples)) for k in range(a, b, self._BATCH)]
+
+    def append(self, a: int, parts: list[tuple[np.ndarray, ...]]) -> None:
+        """Keep measures from :meth:`measure` that start at frame ``a`` (the next one to measure)."""
+        if a != self.count:
+            raise ValueError(f"measures from frame {a} do not follow frame {self.count}")
+        for part in parts:
+            self._parts.append(part)
+            self.count += len(part[0])
 
     def lag_s(self, samples: int) -> float:
         """Seconds of a recording of ``samples`` samples not measured yet."""
         return max(0, samples - self.count * _HOP) / SAMPLE_RATE
 
-    def _measure(self, samples: np.ndarray, a: int, b: int, total: int) -> None:
+    def _measure(self, samples: np.ndarray, a: int, b: int, total: int) -> tuple[np.ndarray, ...]:
         half = _HIGH_PASS // 2
         lo, hi = a * _HOP, (b - 1) * _HOP + _WIN
         # Zeros beyond the recording's ends, as np.pad gives the whole-recording high-pass.
@@ -413,8 +424,7 @@ class FrameMeasures:
         starts = np.arange(b - a) * (_HOP // _BLOCK)
         power = (cumulative[starts + _WIN // _BLOCK] - cumulative[starts]) / _WIN
         bands, sonorance, openness = _spectral_measures(_power_spectra(x, np.arange(b - a)))
-        self._parts.append((10 * np.log10(power + 1e-12), bands, sonorance, openness))
-        self.count = b
+        return 10 * np.log10(power + 1e-12), bands, sonorance, openness
 
     def take(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Bands, sonorance and openness of the frames at ``index``."""
