@@ -122,8 +122,10 @@ def comparison_table(before: Attempt, after: Attempt) -> Table:
                       _change(improved, "" if delta is None else f"{delta:+d}"))
     a_len, b_len = before.metrics.duration_s, after.metrics.duration_s
     if a_len is not None or b_len is not None:
-        table.add_row("Length (s)", "-" if a_len is None else f"{a_len:.0f}", "-" if b_len is None else f"{b_len:.0f}",
-                      _change(None, "" if a_len is None or b_len is None else f"{b_len - a_len:+.0f} s"))
+        shown = ["-" if s is None else f"{s:.0f}" for s in (a_len, b_len)]
+        # The change is taken between the numbers shown, so 15 -> 36 never reads "+20 s".
+        change = "" if "-" in shown else f"{int(shown[1]) - int(shown[0]):+d} s"
+        table.add_row("Length (s)", *shown, _change(None, change))
     for key, spec in METRICS.items():
         a, b = getattr(before.metrics, key), getattr(after.metrics, key)
         if a is None and b is None:
