@@ -30,3 +30,21 @@ def test_core_does_not_import_textual(module):
 
 def test_cli_start_imports_nothing_heavy():
     assert not (_modules_after_import("coach.cli") & HEAVY)
+
+
+def test_only_the_entry_point_imports_the_cli():
+    """cli.py registers the commands of coach/commands/; nothing imports back into it."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent / "coach"
+    importers = []
+    for path in root.rglob("*.py"):
+        if path.name == "__main__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [f"{node.module}.{alias.name}" for alias in node.names] if isinstance(node, ast.ImportFrom)
+                     and node.module else [])
+            if any(name in ("coach.cli", "coach.cli.main") or name.startswith("coach.cli.") for name in names):
+                importers.append(str(path.relative_to(root)))
+    assert importers == []
