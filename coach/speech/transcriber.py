@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import queue
@@ -39,6 +40,11 @@ _WORD_REACH_S = 0.3
 _MIN_UNCOVERED_S = 1.5
 _UNCOVERED_JOIN_S = 1.5
 _MAX_REFILLS = 3
+#: A window that read less than this before stopping is taken whole (see _one_window): moving on
+#: by less would cost a window for almost nothing.
+_MIN_WINDOW_S = 5.0
+#: Speech left after a cut shorter than this is the word's own tail, not speech of its own.
+_MIN_REGION_S = 0.05
 #: The stronger decode for failed-looking chunks: beam search, then seeded sampling.
 _STRONG_BEAM = 5
 _STRONG_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
@@ -217,13 +223,22 @@ class Transcriber:
         prompt = initial_prompt if initial_prompt is not None else self.initial_prompt
         words: list[Word] = []
         untranscribed: list[SpeechRegion] = []
-        for chunk in plan_chunks(regions, duration):
+        pending, floor = list(regions), 0.0
+        while pending:
+            chunk = plan_chunks(pending, duration, floor=floor)[0]
             audio = chunk.samples(samples)
-            found, suspect = self._decode(whisper, audio, chunk, prompt, strong=False)
+            found, suspect, cut = self._decode(whisper, audio, chunk, prompt, strong=False)
             if suspect:
-                retry, _ = self._decode(whisper, audio, chunk, prompt, strong=True)
-                if _covered_s(chunk.regions, retry) > _covered_s(chunk.regions, found):
-                    found = retry
+                retry, _, retry_cut = self._decode(whisper, audio, chunk, prompt, strong=True)
+                if _covered_s(_before(chunk.regions, retry_cut), retry) > _covered_s(_before(chunk.regions, cut), found):
+                    found, cut = retry, retry_cut
+            # Whisper ended its window before the chunk's end: the rest is read with the speech
+            # after it, in the next chunk, as Whisper's own seek would (not as a window of its own).
+            if cut is None:
+                last = chunk.pieces[-1]
+                pending, floor = _after(pending, chunk.regions[-1].end), last.source + last.length
+            else:
+                pending, floor, chunk = _after(pending, cut), cut, chunk.head(cut)
             # Whisper sometimes ends a window early and leaves the rest without words: the
             # chunk is decoded again from the first stretch of speech left over (as Whisper's
             # own seek would), a few times at most.
@@ -235,7 +250,7 @@ class Transcriber:
                 found = _merge(found, self._fill(whisper, samples, holes[0], rest, prompt))
             words.extend(found)
             untranscribed.extend(uncovered_speech(chunk.regions, found))
-            if on_progress and duration:
+            if on_progress and duration and chunk.regions:
                 on_progress(min(1.0, chunk.regions[-1].end / duration))
             if should_stop and should_stop():
                 break
@@ -247,12 +262,14 @@ class Transcriber:
         audio = rest.samples(samples)
         # Greedy only: a beam search over the rest of a chunk costs several times a greedy
         # pass, and a window Whisper cut short is nearly always decoded at the second try.
-        found, _ = self._decode(whisper, audio, rest, prompt, strong=False)
+        found, _, _ = self._decode(whisper, audio, rest, prompt, strong=False)
         return [w for w in found if w.end > hole.start - _WORD_REACH_S]
 
     def _decode(self, whisper, audio: np.ndarray, chunk: Chunk, prompt: str | None,
-                *, strong: bool) -> tuple[list[Word], bool]:
-        """Decode one chunk; returns its words (in the recording's time) and whether it looks failed."""
+                *, strong: bool) -> tuple[list[Word], bool, float | None]:
+        """Decode one chunk in one window; returns its words (in the recording's time), whether
+        it looks failed, and where Whisper would have started a second window (the recording's
+        time; None when the window read the chunk to its end)."""
         if strong:
             import ctranslate2
 
@@ -276,18 +293,71 @@ class Transcriber:
         )
         words: list[Word] = []
         suspect = False
-        for segment in segments:  # a lazy generator: decoding happens as we iterate
-            if segment.compression_ratio > _MAX_COMPRESSION or segment.avg_logprob < _MIN_AVG_LOGPROB:
-                suspect = True
-            for w in segment.words or []:
-                text = w.word.strip()
-                if text:
-                    start, end = chunk.to_source(w.start), chunk.to_source(w.end)
-                    words.append(Word(text, round(start, 3), round(max(start, end), 3), round(w.probability, 3)))
-        voiced = sum(r.duration_s for r in chunk.regions)
+        cut: float | None = None
+        with _one_window(whisper, lambda: bool(words)) as ended:
+            for segment in segments:  # a lazy generator: decoding happens as we iterate
+                if segment.compression_ratio > _MAX_COMPRESSION or segment.avg_logprob < _MIN_AVG_LOGPROB:
+                    suspect = True
+                for w in segment.words or []:
+                    text = w.word.strip()
+                    if text:
+                        start, end = chunk.to_source(w.start), chunk.to_source(w.end)
+                        words.append(Word(text, round(start, 3), round(max(start, end), 3), round(w.probability, 3)))
+        if ended.is_set() and words:
+            cut = words[-1].end
+            if cut - chunk.pieces[0].source < _MIN_WINDOW_S:  # too little read to move on from: keep it all
+                cut = None
+        voiced = sum(r.duration_s for r in _before(chunk.regions, cut))
         if voiced >= 1.0 and len(words) < _MIN_WORDS_PER_VOICED_S * voiced:
             suspect = True
-        return words, suspect
+        return words, suspect, cut
+
+
+class _SecondWindow(Exception):
+    """Raised inside faster-whisper when it starts a second window over a chunk."""
+
+
+@contextlib.contextmanager
+def _one_window(whisper, has_words: Callable[[], bool]):
+    """While open, faster-whisper stops before it encodes a second window, once the first gave
+    words. Yields an Event that is set when it stopped there.
+
+    faster-whisper decodes a window, and when the text ends before the window does it starts a
+    new window at the last word: for a chunk that is a full 30 s encoder pass over a few seconds
+    of audio. The decoder thread is the only one using ``whisper``, so the instance attribute
+    set here is seen by nobody else.
+    """
+    ended = threading.Event()
+    encode = whisper.encode
+    calls = 0
+
+    def first_only(features):
+        nonlocal calls
+        calls += 1
+        if calls > 1 and has_words():
+            ended.set()
+            raise _SecondWindow
+        return encode(features)
+
+    whisper.encode = first_only
+    try:
+        yield ended
+    except _SecondWindow:
+        pass
+    finally:
+        del whisper.encode
+
+
+def _before(regions: Sequence[SpeechRegion], cut: float | None) -> list[SpeechRegion]:
+    """The speech before ``cut`` (all of it when None)."""
+    if cut is None:
+        return list(regions)
+    return [SpeechRegion(r.start, min(r.end, cut)) for r in regions if r.start < cut]
+
+
+def _after(regions: Sequence[SpeechRegion], cut: float) -> list[SpeechRegion]:
+    """The speech after ``cut``."""
+    return [SpeechRegion(max(r.start, cut), r.end) for r in regions if r.end > cut + _MIN_REGION_S]
 
 
 @dataclass(frozen=True)
@@ -315,6 +385,11 @@ class Chunk:
                             dtype=np.float32) for p in self.pieces]
         return np.concatenate(parts) if len(parts) > 1 else parts[0]
 
+    def head(self, end: float) -> Chunk:
+        """The part of this chunk before ``end`` (a time in the recording)."""
+        pieces = tuple(Piece(p.source, p.offset, min(p.length, end - p.source)) for p in self.pieces if p.source < end)
+        return Chunk(pieces or self.pieces[:1], tuple(_before(self.regions, end)))
+
     def tail(self, start: float) -> Chunk:
         """The part of this chunk from ``start`` (a time in the recording) on."""
         pieces, offset = [], 0.0
@@ -335,12 +410,13 @@ class Chunk:
         return piece.source + min(max(0.0, t - piece.offset), piece.length)
 
 
-def plan_chunks(regions: Sequence[SpeechRegion], duration: float) -> list[Chunk]:
+def plan_chunks(regions: Sequence[SpeechRegion], duration: float, *, floor: float = 0.0) -> list[Chunk]:
     """Group speech into decoder chunks of at most _MAX_CHUNK_S, cut in pauses.
 
     Pauses up to _KEEP_GAP_S are kept whole; of a longer silence between two regions of the
     same chunk the decoder sees only _PAD_S after one and before the next, so a chunk never
-    straddles a long silence. A region longer than a chunk is cut into pieces.
+    straddles a long silence. A region longer than a chunk is cut into pieces. No chunk reaches
+    before ``floor`` (where the words already read end).
     """
     spans: list[tuple[float, float]] = []
     for r in regions:
@@ -352,11 +428,11 @@ def plan_chunks(regions: Sequence[SpeechRegion], duration: float) -> list[Chunk]
     chunks: list[Chunk] = []
     pieces: list[Piece] = []
     members: list[SpeechRegion] = []
-    previous_end = 0.0
+    previous_end = floor
     for i, (start, end) in enumerate(spans):
         # The recording's edges count as speech of their own: a short lead-in or tail stays whole.
         next_start = spans[i + 1][0] if i + 1 < len(spans) else duration + duration - spans[-1][1]
-        lo = 0.0 if i == 0 and start <= _KEEP_GAP_S else max(previous_end, start - _PAD_S, 0.0)
+        lo = 0.0 if i == 0 and floor == 0.0 and start <= _KEEP_GAP_S else max(previous_end, start - _PAD_S, floor)
         # A pause up to _KEEP_GAP_S stays whole (the words on either side need it, and voice
         # activity may have missed a faint word in it); a longer one is cut to _PAD_S a side.
         hi = min((end + next_start) / 2 if next_start - end <= _KEEP_GAP_S else end + _PAD_S, duration)
