@@ -3,13 +3,14 @@
 1. Intelligibility: every question in the bank written with the same function as `coach speak -o`
    by Piper (the bundled joe voice) and by espeak-ng (the fallback), question by question in turn,
    and transcribed by the bundled Whisper; total WER (jiwer, Whisper's English normaliser) of each.
+   Piper's generator is random, so it reads the bank 3 times (--renders) and the mean is its figure.
 2. Time to first audio: from asking for a question to its first piece of audio being ready to
    play (the synthesis of the first sentence, cut at a comma when long), cold and prepared ahead
    (`voice.prepare`), for each engine, interleaved; medians.
 3. Memory: resident memory of a fresh process with Whisper loaded, before and after the voice is
    loaded and has spoken a question.
 
-    .venv/bin/python benchmarks/voice_eval.py [--limit N]
+    .venv/bin/python benchmarks/voice_eval.py [--limit N] [--renders 3]
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ def same_spelling(reference: str, heard: str) -> tuple[str, str]:
 
 
 def intelligibility(questions, transcriber, folder: Path, show_errors: bool = False,
-                    engines: tuple[str, ...] = ("piper", "espeak-ng")) -> None:
+                    engines: tuple[str, ...] = ("piper", "espeak-ng"), renders: int = 3) -> None:
+    """Piper's generator is random, so one reading of the bank differs from the next by a few
+    words: Piper reads every question ``renders`` times and the mean WER over the readings is the
+    figure. espeak-ng reads the same way every time and is read once."""
     import jiwer
     import soundfile
     from whisper_normalizer.english import EnglishTextNormalizer
@@ -87,49 +91,59 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
     from coach.speech.voice import VoiceError, write_wav
 
     normalise = EnglishTextNormalizer()
-    seconds = {"piper": 0.0, "espeak-ng": 0.0}
+    # One reading of the bank is a "run": ("piper", 0), ("piper", 1), ..., ("espeak-ng", 0).
+    runs = [(engine, n) for engine in engines for n in range(renders if engine == "piper" else 1)]
+    seconds = {run: 0.0 for run in runs}
     refs: list[str] = []
     raw_refs: list[str] = []
-    as_is: dict[str, list[str]] = {"piper": [], "espeak-ng": []}
-    heard: dict[str, list[str]] = {"piper": [], "espeak-ng": []}
-    worst: dict[str, list[tuple[float, str, str]]] = {"piper": [], "espeak-ng": []}
-    failed = {"piper": 0, "espeak-ng": 0}
+    as_is: dict[tuple[str, int], list[str]] = {run: [] for run in runs}
+    heard: dict[tuple[str, int], list[str]] = {run: [] for run in runs}
+    worst: dict[str, list[tuple[float, str, str]]] = {engine: [] for engine in engines}
+    failed = {run: 0 for run in runs}
     started = time.perf_counter()
     for n, question in enumerate(questions, 1):
         reference = normalise(question.text)
-        for engine in engines if n % 2 else engines[::-1]:
+        for engine, render in runs if n % 2 else runs[::-1]:
             path = folder / f"{engine}.wav"
             try:
                 write_wav(question.text, path, _settings(engine))
             except VoiceError as exc:  # counted as nothing heard: every word of the question missed
                 print(f"   {engine} did not speak {question.id}: {exc}", flush=True)
-                failed[engine] += 1
+                failed[engine, render] += 1
                 raw = ""
             else:
-                seconds[engine] += soundfile.info(str(path)).duration
+                seconds[engine, render] += soundfile.info(str(path)).duration
                 raw = normalise(transcriber.transcribe(load_audio(path).samples).text)
-            as_is[engine].append(raw)
+            as_is[engine, render].append(raw)
             ref, text = same_spelling(reference, raw)
-            heard[engine].append(text)
+            heard[engine, render].append(text)
             worst[engine].append((jiwer.wer(ref, text), question.id, text))
             if show_errors and engine == "piper" and text != ref:
-                print(f"   {question.id}: {ref}\n   {' ' * len(question.id)}  heard {text}", flush=True)
+                print(f"   {question.id} (reading {render + 1}): {ref}\n"
+                      f"   {' ' * len(question.id)}  heard {text}", flush=True)
         refs.append(ref)
         raw_refs.append(reference)
         if n % 20 == 0:
-            print(f"  {n}/{len(questions)} questions, {time.perf_counter() - started:.0f} s", flush=True)
+            print(f"  {n}/{len(questions)} questions, {time.perf_counter() - started:.0f} s, "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
     words = sum(len(r.split()) for r in refs)
     for engine in engines:
-        print(f"   {engine}: {sum(len(q.text.split()) for q in questions) / seconds[engine] * 60:.0f} words a minute "
+        spoken = sum(s for (e, _), s in seconds.items() if e == engine) / sum(e == engine for e, _ in runs)
+        print(f"   {engine}: {sum(len(q.text.split()) for q in questions) / spoken * 60:.0f} words a minute "
               "at rate 170 (the whole written file, pauses included)")
     print(f"\n1. Intelligibility: {len(questions)} questions, {words} words, transcribed by the bundled Whisper")
     for engine, label in (("piper", "Piper joe (default)"), ("espeak-ng", "espeak-ng (fallback)")):
         if engine not in engines:
             continue
-        total = jiwer.wer(refs, heard[engine])
-        print(f"   {label:22s} total WER {total:.4f}   ({'meets' if total <= 0.03 else 'misses'} <= 0.03; "
-              f"{jiwer.wer(raw_refs, as_is[engine]):.4f} without settling compounds and British spellings; "
-              f"{failed[engine]} questions not spoken, counted as all missed)")
+        mine = [run for run in runs if run[0] == engine]
+        totals = [jiwer.wer(refs, heard[run]) for run in mine]
+        unsettled = [jiwer.wer(raw_refs, as_is[run]) for run in mine]
+        total = statistics.mean(totals)
+        each = f"; readings {', '.join(f'{t:.4f}' for t in totals)}" if len(totals) > 1 else ""
+        print(f"   {label:22s} total WER {total:.4f}{' mean of ' + str(len(totals)) + ' readings' if len(totals) > 1 else ''}"
+              f"   ({'meets' if total <= 0.03 else 'misses'} <= 0.03{each}; "
+              f"{statistics.mean(unsettled):.4f} without settling compounds and British spellings; "
+              f"{sum(failed[run] for run in mine)} questions not spoken, counted as all missed)")
     for engine in engines:
         for wer, qid, text in sorted(worst[engine], reverse=True)[:3]:
             if wer:
@@ -186,6 +200,8 @@ def main() -> None:
     parser.add_argument("--engines", default="piper,espeak-ng",
                         help="intelligibility of these engines only (comma-separated; two processes can split them)")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: wer,first,memory")
+    parser.add_argument("--renders", type=int, default=3,
+                        help="readings of the bank by Piper, whose generator is random; the WER is their mean")
     args = parser.parse_args()
 
     import coach  # noqa: F401  (telemetry off before onnxruntime loads)
@@ -211,7 +227,7 @@ def main() -> None:
         transcriber = transcriber_for(Settings())
         with tempfile.TemporaryDirectory() as folder:
             engines = tuple(e for e in ("piper", "espeak-ng") if e in args.engines.split(","))
-            intelligibility(questions, transcriber, Path(folder), args.errors, engines)
+            intelligibility(questions, transcriber, Path(folder), args.errors, engines, args.renders)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
