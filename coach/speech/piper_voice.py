@@ -8,6 +8,7 @@ module is imported only when the voice is loaded, in the app's background model 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,11 +71,12 @@ class PiperVoice:
                                     volume=volume)
         with self._lock:
             sentences = self._voice.phonemize(text)
+            past = self._past_tenses(text)
         first = True
         for phonemes in sentences:
             if not phonemes:
                 continue
-            phonemes = strong_a(phonemes)
+            phonemes = held_past_tense(strong_a(phonemes), past)
             for part in (_split_first(phonemes) if first else [phonemes]):
                 with self._lock:
                     ids = self._voice.phonemes_to_ids(part)
@@ -83,6 +85,13 @@ class PiperVoice:
                     audio = audio[0]
                 yield _trim_start(_level(np.asarray(audio, np.float32), volume), self.sample_rate)
             first = False
+
+    def _past_tenses(self, text: str) -> set[str]:
+        """How espeak-ng reads each past tense of ``text`` said alone, without stress marks (the
+        caller holds the lock)."""
+        words = {word.lower() for word in _PAST_TENSE.findall(text)
+                 if not word.lower().endswith("eed") or word.lower().endswith("greed")}
+        return {_bare(phonemes) for word in sorted(words) for phonemes in self._voice.phonemize(word)}
 
 
 #: espeak-ng's reading of the article "a" (and of the letter A said alone, as in "an A B test").
@@ -100,6 +109,47 @@ def strong_a(phonemes: list[str]) -> list[str]:
         alone = (phoneme == _WEAK_A and (i == 0 or phonemes[i - 1] == " ")
                  and (i + 1 == len(phonemes) or phonemes[i + 1] in _WORD_END))
         out += _STRONG_A if alone else [phoneme]
+    return out
+
+
+#: A written past tense ("changed", "worked"); "need", "speed" and the like are left out by the
+#: caller, "red" and "bed" by the length.
+_PAST_TENSE = re.compile(r"\b[A-Za-z]{3,}ed\b")
+_STRESS = frozenset("ˈˌ")
+#: Vowels before a final /d/ that make it no past-tense ending of its own: "wanted" /ᵻd/,
+#: "hundred" /ɪd/, "embed" /ɛd/ (the past after a long vowel, "agreed", is held).
+_SHORT_VOWELS = frozenset("ᵻɪəɛæʌɐ")
+
+
+def _short_vowel(phonemes: list[str]) -> bool:
+    """Whether ``phonemes`` end in a short vowel; the /ɪ/ that ends /aɪ/, /eɪ/ and /ɔɪ/ ("tried",
+    "played", "deployed") is the end of a long one."""
+    if phonemes[-1] not in _SHORT_VOWELS:
+        return False
+    return not (phonemes[-1] == "ɪ" and len(phonemes) > 1 and phonemes[-2] in ("a", "e", "ɔ"))
+
+
+def _bare(phonemes: list[str]) -> str:
+    return "".join(p for p in phonemes if p not in _STRESS and p not in _WORD_END)
+
+
+def held_past_tense(phonemes: list[str], past: set[str]) -> list[str]:
+    """The last /d/ or /t/ of each word in ``past`` (a past tense in ``_bare`` form) said twice,
+    a held, released ending: joe runs a past tense's bare /d/ or /t/ into the next word, and
+    Whisper heard the present ("changed partway" as "change partway", "helped build" as "help
+    build"), the commonest mishearing left in the bank after the weak "a" (benchmarks/voice_eval.py)."""
+    out: list[str] = []
+    word: list[str] = []
+    for phoneme in [*phonemes, None]:
+        if phoneme is not None and phoneme not in _WORD_END:
+            word.append(phoneme)
+            continue
+        if len(word) > 2 and word[-1] in ("d", "t") and not _short_vowel(word[:-1]) and _bare(word) in past:
+            word.append(word[-1])
+        out += word
+        word = []
+        if phoneme is not None:
+            out.append(phoneme)
     return out
 
 
