@@ -1,5 +1,5 @@
 """What Piper is given to read (issue 15): the word "a" in its strong form, so it is not heard as
-"the" or lost."""
+"the" or lost, and a past tense's bare /d/ or /t/ held, so "changed" is not heard as "change"."""
 
 from __future__ import annotations
 
@@ -46,3 +46,28 @@ def test_pieces_feed_piper_the_strong_a(joe, monkeypatch):
     assert audio and all(part.size for part in audio)
     words = [w for phonemes in fed for w in _words(phonemes)]
     assert words.count("eɪ") == 2 and "ɐ" not in words, words
+    assert "tʃˈeɪndʒdd" in words, words
+
+
+def _held(joe, text: str) -> tuple[list[str], list[str]]:
+    from coach.speech.piper_voice import held_past_tense
+
+    (plain,) = joe._voice.phonemize(text)
+    return _words(held_past_tense(plain, joe._past_tenses(text))), _words(plain)
+
+
+def test_a_past_tense_ending_in_a_bare_d_or_t_is_held_and_nothing_else_changes(joe):
+    words, before = _held(joe, "The plan changed, so we helped build it, and they agreed and deployed it.")
+    assert len(words) == len(before)
+    changed = [(b, w) for w, b in zip(words, before) if w != b]
+    # After a consonant ("changed", "helped") and after a long vowel ("agreed", "deployed": the
+    # /ɪ/ that ends /ɔɪ/ is no short vowel).
+    assert changed == [("tʃˈeɪndʒd", "tʃˈeɪndʒdd"), ("hˈɛlpt", "hˈɛlptt"), ("ɐɡɹˈiːd", "ɐɡɹˈiːdd"),
+                       ("dᵻplˈɔɪd", "dᵻplˈɔɪdd")], changed
+
+
+def test_endings_that_are_not_a_bare_past_tense_are_left_as_they_are(joe):
+    # "wanted" ends in a syllable of its own; "hundred" is written with -ed but is no past tense;
+    # "speed" and "bed" are left out by spelling; "and" and "find" end like a past tense.
+    words, before = _held(joe, "We wanted a hundred models at speed and a bed to find.")
+    assert words == before
