@@ -97,7 +97,7 @@ def test_on_real_answers_the_fillers_found_ahead_are_those_of_the_whole_recordin
     live, words = record_live(transcriber, samples)
     regions = live.regions
     whole = recover_filled_pauses(samples, words, regions)
-    assert len(whole) >= 8  # measured: 12 over the three clips
+    assert len(whole) >= 10  # measured: 14 over the three clips (78.6 s)
 
     frames, left = _measure_while_recording(samples)
     assert left <= filled_pauses._frame_count(int(3.3 * SAMPLE_RATE))  # only the last stretch after the stop
