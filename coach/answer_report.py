@@ -109,17 +109,84 @@ def render(analysis: AnswerAnalysis, width: int = 60) -> RenderableType:
         if coaching.follow_up:
             parts += [Text.assemble(("Next question: ", "bold cyan"), (coaching.follow_up, "italic"))]
     heading = Text("Transcript", style="bold")
+    heading.append_text(voice_legend(analysis))
     recovered = recovered_fillers(analysis)
     if recovered:
         heading.append(f"  {RECOVERED_LEGEND}", "dim")
-    parts += [Text(""), heading, with_recovered(highlighted_transcript(analysis), recovered)]
+    parts += [Text(""), heading, with_recovered(highlighted_transcript(analysis, voice=True), recovered)]
     return Group(*parts)
 
 
 #: The same words and colours as the feedback screen's strip (coach/ui/widgets/voice_strip.py).
 _BAND_COLOURS = {"monotone": "red", "flat": "yellow", "typical": "green", "lively": "green"}
-_MOMENTS = (("trailing_off", "Faded endings", "orange1"), ("uptalk", "Rising statements", "magenta"),
-            ("clarity", "May be hard to follow", "cyan"))
+#: Each voice moment's colour (its underline in the transcript, its mark under the feedback
+#: screen's strip) and what one is called, in the order they are listed.
+VOICE_MOMENTS = {"trailing_off": ("orange1", "faded ending"), "uptalk": ("magenta", "rising statement"),
+                 "clarity": ("cyan", "unclear")}
+_MOMENTS = (("trailing_off", "Faded endings"), ("uptalk", "Rising statements"), ("clarity", "May be hard to follow"))
+
+
+def voice_detail(kind: str, moment) -> str:
+    """What was measured on one voice moment (prosody.Moment), in words."""
+    return {"trailing_off": f"{moment.detail:.0f} dB quieter", "uptalk": f"rose {moment.detail:.1f} semitones",
+            "clarity": f"word probability {moment.detail:.2f}"}[kind]
+
+
+def voice_spans(transcript: str, words, voice) -> list[tuple[int, int, str, object]]:
+    """Where each voice moment is in the transcript: (start char, end char, kind, prosody.Moment),
+    in transcript order.
+
+    A moment is a stretch of time; it covers the timed words it overlaps (from the first one's
+    first character to the last one's last), found in order in the transcript as the fillers'
+    marks are. A moment no word overlaps (a point in time) takes the word it falls in; one
+    that falls between words is left out.
+
+    Args:
+        transcript: the text shown.
+        words: (text, start, end) of each timed word, in order.
+        voice: prosody.Voice, or None.
+    """
+    if voice is None:
+        return []
+    located, cursor = [], 0
+    for text, start, end in words:
+        token = text.strip()
+        at = transcript.find(token, cursor) if token else -1
+        if at < 0:
+            continue
+        located.append((at, at + len(token), float(start), float(end)))
+        cursor = at + len(token)
+    out = []
+    for kind in VOICE_MOMENTS:
+        for moment in getattr(voice, kind, None) or []:
+            covered = [w for w in located if w[2] < moment.end and w[3] > moment.start]
+            if not covered:
+                covered = [w for w in located if w[2] <= moment.start <= w[3]][:1]
+            if covered:
+                out.append((covered[0][0], covered[-1][1], kind, moment))
+    out.sort(key=lambda span: (span[0], span[3].start))
+    return out
+
+
+def analysis_voice_spans(analysis: AnswerAnalysis) -> list[tuple[int, int, str, object]]:
+    """voice_spans of an analysis: its voice moments in its transcript."""
+    return voice_spans(analysis.transcript, [(w.text, w.start, w.end) for w in analysis.words], analysis.voice)
+
+
+def voice_legend(analysis: AnswerAnalysis):
+    """What each underline colour in the transcript means (only the kinds it has), or nothing."""
+    from rich.text import Text
+
+    kinds = [kind for kind in VOICE_MOMENTS if getattr(analysis.voice, kind, None)]
+    legend = Text()
+    if kinds:
+        legend.append("  underlined: ", "dim")
+        for i, kind in enumerate(kinds):
+            colour, name = VOICE_MOMENTS[kind]
+            legend.append(", " if i else "", "dim")
+            # The colour named too, for a report read without colour (piped, or saved to a file).
+            legend.append(f"{name} ({colour.rstrip('0123456789')})", f"underline {colour}")
+    return legend
 
 
 def voice_block(voice) -> RenderableType:
@@ -152,16 +219,15 @@ def voice_block(voice) -> RenderableType:
         table.add_row("Level", Text.assemble(
             (f"{level:.0f} dBFS ({verdict})", {"good": "green", "too quiet": "red"}.get(verdict, "yellow")),
             f"; {low:.0f} to {high:.0f} good, under {QUIET_DBFS:.0f} too quiet; spread {loud['spread_db']:.0f} dB"))
-    for key, label, style in _MOMENTS:
+    for key, label in _MOMENTS:
         moments = getattr(voice, key)
         if moments is None:
             continue
+        style = VOICE_MOMENTS[key][0]
         table.add_row(label, Text(str(len(moments)) if moments else "none", style if moments else ""))
         for m in moments:
-            detail = {"trailing_off": f"{m.detail:.0f} dB quieter", "uptalk": f"rose {m.detail:.1f} semitones",
-                      "clarity": f"word probability {m.detail:.2f}"}[key]
             table.add_row("", Text.assemble((f"{_clock(m.start)}-{_clock(m.end)}", style),
-                                            f"  \"{m.text.strip()}\"  {detail}"))
+                                            f"  \"{m.text.strip()}\"  {voice_detail(key, m)}"))
     if voice.reason:
         table.add_row("Not measured", Text(voice.reason, "yellow"))
     return table
@@ -205,11 +271,17 @@ def _rubric_table(rubric) -> RenderableType:
     return table
 
 
-def highlighted_transcript(analysis: AnswerAnalysis):
-    """The transcript with fillers (red) and hedges (yellow) marked."""
+def highlighted_transcript(analysis: AnswerAnalysis, *, voice: bool = False):
+    """The transcript with fillers (red) and hedges (yellow) marked, and with ``voice`` the words of
+    each voice moment underlined in its colour (VOICE_MOMENTS)."""
     from rich.text import Text
 
     text = Text(analysis.transcript)
+    if voice:
+        # Underlined first: a filler's or hedge's colour, styled after, wins over the underline's
+        # colour, and the underline stays, so a filler inside a faded ending is still red.
+        for start, end, kind, _ in analysis_voice_spans(analysis):
+            text.stylize(f"underline {VOICE_MOMENTS[kind][0]}", start, end)
     if analysis.coaching is not None:
         for phrase in analysis.coaching.fillers:
             if phrase.start_char >= 0:

@@ -19,7 +19,7 @@ from coach.ui.widgets.gauge import RangeGauge
 from coach.ui.widgets.star_timeline import StarTimeline
 from coach.ui.widgets.title_bar import TitleBar
 
-_MOMENT_HELP = ("[dim]] and [ step through the fillers, hedges and long pauses, . and , word by word; "
+_MOMENT_HELP = ("[dim]] and [ step through the fillers, hedges, long pauses and underlined words, . and , word by word; "
                 "f plays from there[/]")
 
 
@@ -224,12 +224,7 @@ class FeedbackScreen(Screen):
     def _transcript(self) -> Text:
         from coach.answer_report import highlighted_transcript
 
-        text = highlighted_transcript(self.analysis)
-        if self.analysis.voice is None:
-            return text
-        from coach.ui.widgets.voice_strip import mark_moments
-
-        return mark_moments(text, self.analysis.transcript, self.analysis.words, self.analysis.voice)
+        return highlighted_transcript(self.analysis, voice=True)
 
     def action_retry(self) -> None:
         """The same question again, at once: the way people practise one answer until it is right."""
@@ -288,6 +283,7 @@ class FeedbackScreen(Screen):
         self.app.toggle_replay(self.audio)
 
     def _moments(self):
+        from coach.answer_report import analysis_voice_spans, voice_detail
         from coach.ui.widgets.seekable_transcript import transcript_moments
 
         analysis = self.analysis
@@ -296,11 +292,13 @@ class FeedbackScreen(Screen):
                  for kind, phrases in (("filler", coaching.fillers if coaching else []),
                                        ("hedge", coaching.hedges if coaching else []))
                  for p in phrases if p.start_char >= 0]
+        voice = [(a, b, kind, m.start, voice_detail(kind, m)) for a, b, kind, m in analysis_voice_spans(analysis)]
         return transcript_moments(analysis.transcript, [(w.text, w.start, w.end) for w in analysis.words], marks,
-                                  [(p.start, p.end) for p in analysis.pauses if p.long])
+                                  [(p.start, p.end) for p in analysis.pauses if p.long], voice)
 
     def action_moment(self, step: int) -> None:
-        self._show_moment(self.query_one("#transcript").step_moment(step), "fillers, hedges or long pauses")
+        self._show_moment(self.query_one("#transcript").step_moment(step),
+                          "fillers, hedges, long pauses, faded endings, rising statements or unclear words")
 
     def action_word(self, step: int) -> None:
         self._show_moment(self.query_one("#transcript").step_word(step), "timed words")

@@ -1,7 +1,8 @@
-"""A transcript you can move through by flagged moment (filler, hedge, long pause) or by word,
-and hear the recording from the one selected.
+"""A transcript you can move through by flagged moment (filler, hedge, long pause, and the voice's
+faded endings, rising statements and unclear words) or by word, and hear the recording from the
+one selected.
 
-:func:`transcript_moments` is plain logic over the analysis' words, marks and pauses; the
+:func:`transcript_moments` is plain logic over the analysis' words, marks, pauses and voice moments; the
 widget only draws the selection. The screens bind the keys and start the playback.
 """
 
@@ -19,20 +20,25 @@ from coach.answer_report import RECOVERED_LEGEND
 LEAD_IN_S = 0.4
 #: A long pause is heard from this long before it starts: the words that led into it, then the silence.
 PAUSE_LEAD_IN_S = 1.5
-_NAMES = {"filler": "Filler", "hedge": "Hedge", "pause": "Long pause", "word": "Word"}
+_NAMES = {"filler": "Filler", "hedge": "Hedge", "pause": "Long pause", "word": "Word",
+          "trailing_off": "Faded ending", "uptalk": "Rising statement", "clarity": "Unclear"}
+#: The voice's moments (coach/analysis/prosody.py), named with what was measured on them.
+VOICE_KINDS = ("trailing_off", "uptalk", "clarity")
 
 
 @dataclass(frozen=True)
 class Moment:
     """One place in the answer: its kind, what it is, when it starts, and the characters it marks."""
 
-    kind: str  # "filler" | "hedge" | "pause" | "word"
+    kind: str  # "filler" | "hedge" | "pause" | "word" | one of VOICE_KINDS
     label: str
     start_s: float
     char_start: int
     char_end: int
     #: A filler heard in the audio that Whisper did not write (shown in brackets).
     recovered: bool = False
+    #: What was measured on a voice moment ("12 dB quieter").
+    detail: str = ""
 
     @property
     def play_from_s(self) -> float:
@@ -43,6 +49,8 @@ class Moment:
     def describe(self) -> str:
         at = _clock(self.start_s)
         what = f"{_NAMES[self.kind]} \"{self.label}\"" if self.kind != "pause" else f"{_NAMES['pause']} ({self.label})"
+        if self.detail:
+            what += f", {self.detail},"
         if self.recovered:
             what += " heard in the audio, not in Whisper's words,"
         return f"{what} at {at} · f plays from {_clock(self.play_from_s)}"
@@ -69,7 +77,8 @@ def word_spans(transcript: str, words: Sequence[tuple[str, float, float]]) -> li
 
 def transcript_moments(transcript: str, words: Sequence[tuple[str, float, float]],
                        marks: Sequence[tuple[int, int, str, float | None]],
-                       pauses: Sequence[tuple[float, float]]) -> tuple[list[Moment], list[Moment]]:
+                       pauses: Sequence[tuple[float, float]],
+                       voice: Sequence[tuple[int, int, str, float, str]] = ()) -> tuple[list[Moment], list[Moment]]:
     """The transcript's words and its flagged moments, both in transcript order.
 
     Args:
@@ -78,6 +87,8 @@ def transcript_moments(transcript: str, words: Sequence[tuple[str, float, float]
         marks: (start char, end char, "filler" or "hedge", start time if known) of each mark; a mark
             without a time takes the time of the word it covers (or the next word).
         pauses: (start, end) of each long pause; it is shown on the word before the silence.
+        voice: (start char, end char, kind, start time, what was measured) of each voice moment
+            (kind one of VOICE_KINDS; the characters from answer_report.voice_spans).
     """
     spans = word_spans(transcript, words)
     flagged: list[Moment] = []
@@ -95,6 +106,9 @@ def transcript_moments(transcript: str, words: Sequence[tuple[str, float, float]
         word = before[-1]
         flagged.append(Moment("pause", f"{end - start:.1f} s of silence after \"{word.label}\"", float(start),
                               word.char_start, word.char_end))
+    for start_char, end_char, kind, start, detail in voice:
+        flagged.append(Moment(kind, transcript[start_char:end_char], float(start), start_char, end_char,
+                              detail=detail))
     flagged.sort(key=lambda m: (m.char_start, m.start_s))
     return spans, flagged
 

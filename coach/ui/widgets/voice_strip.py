@@ -6,12 +6,16 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from coach.answer_report import VOICE_MOMENTS
+
 _BARS = " ▁▂▃▄▅▆▇█"
 #: Pitch shown from an octave-half below the speaker's median to one above; level from -60 dBFS.
 _PITCH_SPAN_ST = (-6.0, 6.0)
 _LEVEL_SPAN_DB = (-60.0, 0.0)
-MARKS = {"trailing_off": ("↘", "orange1", "faded"), "uptalk": ("↗", "magenta", "rose"),
-         "clarity": ("?", "cyan", "unclear")}
+#: The mark, colour and word of each moment; the colours are the transcript's underlines.
+MARKS = {"trailing_off": ("↘", VOICE_MOMENTS["trailing_off"][0], "faded"),
+         "uptalk": ("↗", VOICE_MOMENTS["uptalk"][0], "rose"),
+         "clarity": ("?", VOICE_MOMENTS["clarity"][0], "unclear")}
 
 
 def _bar(value: float | None, low: float, high: float) -> str:
@@ -87,22 +91,3 @@ def summary(voice) -> Text:
         line.append(f" · {voice.reason}", "grey50")
     return line
 
-
-def mark_moments(text: Text, transcript: str, words, voice) -> Text:
-    """The transcript with the voice's moments marked: faded endings, rising statements, unclear words."""
-    if voice is None:
-        return text
-    spans, cursor = [], 0
-    for word in words:  # each word's characters, found in order in the transcript
-        at = transcript.find(word.text, cursor)
-        if at < 0:
-            spans.append(None)
-            continue
-        spans.append((at, at + len(word.text)))
-        cursor = at + len(word.text)
-    for key, (_, style, _) in MARKS.items():
-        for moment in getattr(voice, key) or []:
-            for word, span in zip(words, spans):
-                if span and word.start < moment.end and word.end > moment.start:
-                    text.stylize(f"underline {style}", *span)
-    return text
