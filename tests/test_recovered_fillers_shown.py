@@ -138,26 +138,16 @@ def test_the_text_report_shows_recovered_fillers_where_they_were_heard_and_says_
 
 
 async def test_the_feedback_transcript_shows_a_recovered_filler_and_plays_from_it(tmp_path):
-    from coach.settings import load_settings
     from coach.ui.app import make_app
-    from coach.ui.screens.feedback import FeedbackScreen
     from coach.ui.widgets.seekable_transcript import LEAD_IN_S
     from tests.history_seed import write_wav
-    from tests.support.pilot import wait_for
+    from tests.support.pilot import offline_settings, show_feedback, wait_for
 
     analysis, heard = _analysis()
-    settings = load_settings()
-    settings = replace(settings, audio=replace(settings.audio, input_device="no-such-microphone",
-                                               output_device="no-such-speaker"),
-                       voice=replace(settings.voice, mute=True))
     recording = write_wav(tmp_path / "answer.wav", analysis.duration_s)
-    app = make_app(settings)
+    app = make_app(offline_settings())
     async with app.run_test(size=(120, 50)) as pilot:
-        await wait_for(pilot, lambda: app.model_state != "loading", timeout=120)
-        screen = FeedbackScreen(app.questions[0], analysis, recording)
-        app.push_screen(screen)
-        await wait_for(pilot, lambda: app.screen is screen)
-        await pilot.pause()
+        screen = await show_feedback(pilot, analysis, recording)
         transcript = screen.query_one("#transcript")
         shown = transcript.base.plain
         assert "doing most of the work. (um) I added an index and (uh) cached the totals." in shown

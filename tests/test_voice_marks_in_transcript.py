@@ -9,8 +9,6 @@ pipeline builds it (no microphone).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from coach.analysis.prosody import Moment, Voice
@@ -131,26 +129,16 @@ def test_the_report_underlines_the_faded_words_in_orange_keeps_the_filler_red_an
 
 
 async def test_the_feedback_transcript_steps_to_the_faded_ending_names_it_and_plays_from_it(tmp_path):
-    from coach.settings import load_settings
     from coach.ui.app import make_app
-    from coach.ui.screens.feedback import FeedbackScreen
     from coach.ui.widgets.seekable_transcript import LEAD_IN_S
     from tests.history_seed import write_wav
-    from tests.support.pilot import wait_for
+    from tests.support.pilot import offline_settings, show_feedback, wait_for
 
     analysis, faded = _analysis()
-    settings = load_settings()
-    settings = replace(settings, audio=replace(settings.audio, input_device="no-such-microphone",
-                                               output_device="no-such-speaker"),
-                       voice=replace(settings.voice, mute=True))
     recording = write_wav(tmp_path / "answer.wav", analysis.duration_s)
-    app = make_app(settings)
+    app = make_app(offline_settings())
     async with app.run_test(size=(120, 60)) as pilot:
-        await wait_for(pilot, lambda: app.model_state != "loading", timeout=120)
-        screen = FeedbackScreen(app.questions[0], analysis, recording)
-        app.push_screen(screen)
-        await wait_for(pilot, lambda: app.screen is screen)
-        await pilot.pause()
+        screen = await show_feedback(pilot, analysis, recording)
         transcript = screen.query_one("#transcript")
         shown = transcript.base.plain
         at = shown.index("and, um, cached the totals.")
