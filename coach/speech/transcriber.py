@@ -165,8 +165,9 @@ class Transcriber:
                 return _loaded[self._key]
             started = time.perf_counter()
             pin_native_threads()
-            from faster_whisper import WhisperModel
+            from coach.speech.vad import import_faster_whisper
 
+            WhisperModel = import_faster_whisper().WhisperModel  # noqa: N806
             try:
                 whisper = WhisperModel(
                     self.model.location,

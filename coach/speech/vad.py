@@ -85,6 +85,20 @@ _PERCENTILE_BATCH = 256
 
 
 _vad_lock = threading.Lock()
+_import_lock = threading.Lock()
+
+
+def import_faster_whisper():
+    """The faster_whisper package, wholly imported, once per process.
+
+    Its modules import one another, and voice activity reads Silero on one thread while Whisper
+    loads on another: two threads importing parts of the package at once stopped in Python's
+    import locks (``_DeadlockError`` on ``faster_whisper.vad``, seen once in CI under load). The
+    first import happens under one lock; after it, every import of it is a lookup.
+    """
+    with _import_lock:
+        import faster_whisper
+    return faster_whisper
 
 
 def load_vad_model():
@@ -94,6 +108,7 @@ def load_vad_model():
         from coach.speech.transcriber import pin_native_threads
 
         pin_native_threads()
+        import_faster_whisper()
         from faster_whisper.vad import get_vad_model
 
         return get_vad_model()
