@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_coach
+from tests.support.pilot import wait_for as _wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -50,15 +51,10 @@ async def test_settings_screen_has_a_title_saves_only_on_save_and_offers_the_ins
     settings = load_settings()
     # A model named by its folder (the bundled one, so it loads): not one of the installed names,
     # and the screen must still offer it, not swap it silently for another model.
-    folder = _bundled_model_folder(settings)
-    settings = replace(settings, speech=replace(settings.speech, model=folder),
-                       audio=replace(settings.audio, input_device="no-such-microphone"),
-                       voice=replace(settings.voice, mute=True))
+    settings, folder = _settings_with_model_folder(settings)
     app = make_app(settings)
     async with app.run_test(size=(120, 50)) as pilot:
-        await pilot.press("f2")
-        await _wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen) and bool(app.screen.query("#model")))
-        screen = app.screen
+        screen = await _open_settings(pilot)
         title = str(screen.query_one("#settings-title").render())
         assert title.startswith("Settings")
         where = str(screen.query_one("#settings-path").render())
@@ -86,15 +82,10 @@ async def test_settings_screen_keeps_a_model_it_does_not_know(isolated_dirs):
     from coach.ui.app import make_app
     from coach.ui.screens.settings import SettingsScreen
 
-    settings = load_settings()
-    folder = _bundled_model_folder(settings)
-    settings = replace(settings, speech=replace(settings.speech, model=folder),
-                       audio=replace(settings.audio, input_device="no-such-microphone"),
-                       voice=replace(settings.voice, mute=True))
+    settings, folder = _settings_with_model_folder(load_settings())
     app = make_app(settings)
     async with app.run_test(size=(120, 50)) as pilot:
-        await pilot.press("f2")
-        await _wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen) and bool(app.screen.query("#model")))
+        await _open_settings(pilot)
         await pilot.press("ctrl+s")
         await _wait_for(pilot, lambda: not isinstance(app.screen, SettingsScreen))
     assert load_settings(isolated_dirs / "config.toml").speech.model == folder
@@ -106,10 +97,19 @@ def _bundled_model_folder(settings) -> str:
     return resolve_model("tiny.en", [], settings.data_dir / "models").location
 
 
-async def _wait_for(pilot, condition, timeout: float = 30.0) -> None:
-    """Wait on the app's own progress (workers, messages), checking a condition."""
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the app did not get there in time")
+def _settings_with_model_folder(settings):
+    """``settings`` with the bundled model named by its folder, no microphone and a silent voice;
+    returns them and the folder."""
+    folder = _bundled_model_folder(settings)
+    return replace(settings, speech=replace(settings.speech, model=folder),
+                   audio=replace(settings.audio, input_device="no-such-microphone"),
+                   voice=replace(settings.voice, mute=True)), folder
+
+
+async def _open_settings(pilot):
+    from coach.ui.screens.settings import SettingsScreen
+
+    app = pilot.app
+    await pilot.press("f2")
+    await _wait_for(pilot, lambda: isinstance(app.screen, SettingsScreen) and bool(app.screen.query("#model")))
+    return app.screen

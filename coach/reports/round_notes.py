@@ -241,18 +241,11 @@ def _think_clauses(think, good: list[str], gaps: list[str]) -> list[str]:
     else:
         gaps.append("no_clarifying")
         clauses.append("no clarifying questions")
-    if think.signposting:
-        good.append("structure")
-        clauses.append("structure announced")
-    else:
-        gaps.append("no_structure")
-        clauses.append("no structure announced")
-    if think.tradeoffs_discussed:
-        good.append("tradeoffs")
-        clauses.append("weighed a trade-off")
-    else:
-        gaps.append("no_tradeoffs")
-        clauses.append("no trade-offs")
+    for done, (strength, said), (gap, missing) in (
+            (think.signposting, ("structure", "structure announced"), ("no_structure", "no structure announced")),
+            (think.tradeoffs_discussed, ("tradeoffs", "weighed a trade-off"), ("no_tradeoffs", "no trade-offs"))):
+        (good if done else gaps).append(strength if done else gap)
+        clauses.append(said if done else missing)
     total = len(think.concepts_covered) + len(think.concepts_missed)
     if total:
         covered = f"covered {len(think.concepts_covered)} of {total} expected points"
