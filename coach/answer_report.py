@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -171,6 +172,31 @@ def voice_spans(transcript: str, words, voice) -> list[tuple[int, int, str, obje
 def analysis_voice_spans(analysis: AnswerAnalysis) -> list[tuple[int, int, str, object]]:
     """voice_spans of an analysis: its voice moments in its transcript."""
     return voice_spans(analysis.transcript, [(w.text, w.start, w.end) for w in analysis.words], analysis.voice)
+
+
+#: The key each voice moment's measure is stored under in the analysis JSON (prosody.Voice.to_json).
+_STORED_DETAIL = {"trailing_off": "drop_db", "uptalk": "rise_semitones", "clarity": "probability"}
+
+
+def stored_voice(analysis: dict) -> SimpleNamespace | None:
+    """The voice moments of an analysis read back from the history (``AnswerAnalysis.to_json()``),
+    shaped as voice_spans reads them; entries that are not well-formed are left out."""
+    import math
+
+    from coach.analysis.prosody import Moment
+
+    voice = analysis.get("voice") if isinstance(analysis, dict) else None
+    if not isinstance(voice, dict):
+        return None
+    kinds = {}
+    for kind, key in _STORED_DETAIL.items():
+        moments = []
+        for item in voice.get(kind) or []:
+            values = [item.get(name) for name in ("start", "end", key)] if isinstance(item, dict) else [None]
+            if all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in values):
+                moments.append(Moment(values[0], values[1], str(item.get("text", "")), values[2]))
+        kinds[kind] = moments
+    return SimpleNamespace(**kinds)
 
 
 def voice_legend(analysis: AnswerAnalysis):

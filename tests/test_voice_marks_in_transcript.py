@@ -162,3 +162,50 @@ async def test_the_feedback_transcript_steps_to_the_faded_ending_names_it_and_pl
         assert transcript.selected.kind == "filler" and transcript.selected.label.lower() == "um"
         await pilot.press("left_square_bracket")
         assert transcript.selected.kind == "trailing_off"
+
+
+async def test_a_stored_attempt_underlines_its_faded_ending_and_steps_to_it(tmp_path):
+    """The attempt page in the history reads the moments back from the stored analysis."""
+    from coach.storage import History
+    from coach.ui.app import make_app
+    from coach.ui.screens.attempt import AttemptScreen
+    from tests.history_seed import write_wav
+    from tests.support.pilot import offline_settings, wait_for
+
+    analysis, faded = _analysis()
+    settings = offline_settings()
+    recording = write_wav(tmp_path / "answer.wav", analysis.duration_s)
+    with History(settings) as history:
+        attempt_id = history.save_attempt(analysis=analysis, audio_path=recording)
+    app = make_app(settings)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await wait_for(pilot, lambda: app.screen is not None)
+        app.push_screen(AttemptScreen(attempt_id))
+        await wait_for(pilot, lambda: isinstance(app.screen, AttemptScreen) and app.screen.attempt is not None)
+        screen = app.screen
+        transcript = screen.query_one("#attempt-transcript")
+        shown = transcript.base.plain
+        at = shown.index("and, um, cached the totals.")
+        assert any(s.start <= at and s.end >= at + len("and, um, cached the totals.")
+                   and "underline" in str(s.style) and VOICE_MOMENTS["trailing_off"][0] in str(s.style)
+                   for s in transcript.base.spans)
+        assert "underlined" in str(screen.query_one("#attempt-transcript-label").render())
+        for _ in range(len(transcript.moments)):
+            await pilot.press("right_square_bracket")
+            if transcript.selected.kind == "trailing_off":
+                break
+        assert transcript.selected.kind == "trailing_off"
+        assert shown[transcript.selected.char_start:transcript.selected.char_end] == "and, um, cached the totals."
+        assert "14 dB quieter" in str(screen.query_one("#moment").render())
+
+
+def test_stored_voice_moments_that_are_not_well_formed_are_left_out():
+    from coach.answer_report import stored_voice
+
+    voice = stored_voice({"voice": {"trailing_off": [{"start": 1.0, "end": 2.0, "text": "x", "drop_db": 12.0},
+                                                     {"start": "1", "end": 2.0, "drop_db": 3.0},
+                                                     {"start": float("nan"), "end": 2.0, "drop_db": 3.0}, "junk"],
+                                    "uptalk": None, "clarity": [{"start": 0.5, "end": 0.7, "probability": True}]}})
+    assert [(m.start, m.end, m.detail) for m in voice.trailing_off] == [(1.0, 2.0, 12.0)]
+    assert voice.uptalk == [] and voice.clarity == []
+    assert stored_voice({"voice": None}) is None and stored_voice({}) is None

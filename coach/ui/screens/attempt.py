@@ -20,13 +20,33 @@ from coach.ui.widgets.seekable_transcript import SeekableTranscript
 from coach.ui.widgets.title_bar import TitleBar
 
 
+def _timed_words(analysis: dict) -> list[tuple[str, float, float]]:
+    return [(str(w.get("text", "")), float(w["start"]), float(w["end"])) for w in analysis.get("words") or []
+            if isinstance(w, dict) and isinstance(w.get("start"), int | float) and isinstance(w.get("end"), int | float)]
+
+
+def _voice_spans(attempt: Attempt) -> list[tuple[int, int, str, object]]:
+    """Where the stored voice moments (faded endings, rising statements, unclear words) are in the
+    transcript (answer_report.voice_spans)."""
+    from coach.answer_report import stored_voice, voice_spans
+
+    analysis = attempt.analysis or {}
+    return voice_spans(attempt.transcript or "", _timed_words(analysis), stored_voice(analysis))
+
+
 def highlighted_transcript(attempt: Attempt) -> Text:
-    """The transcript with fillers (red) and hedges (yellow) marked.
+    """The transcript with fillers (red) and hedges (yellow) marked, and the voice's moments
+    underlined in their colours, as on the feedback screen.
 
     Uses the character ranges stored with the attempt; an attempt stored without them (from an
     older version) has its phrases found again in order in the text.
     """
+    from coach.answer_report import VOICE_MOMENTS
+
     text = Text(attempt.transcript or "")
+    # Underlined first, so that a filler inside a faded ending keeps its own colour too.
+    for start, end, kind, _ in _voice_spans(attempt):
+        text.stylize(f"underline {VOICE_MOMENTS[kind][0]}", start, end)
     styles = {"filler": "bold red", "hedge": "bold yellow"}
     if attempt.highlights:
         for mark in attempt.highlights:
@@ -44,22 +64,27 @@ def highlighted_transcript(attempt: Attempt) -> Text:
     return text
 
 
-_MOMENT_HELP = ("[dim]] and [ step through the fillers, hedges and long pauses, . and , word by word; "
-                "f plays from there[/]")
+_MOMENT_HELP = ("[dim]] and [ step through the fillers, hedges, long pauses and underlined words, . and , word "
+                "by word; f plays from there[/]")
+
+
+_TRANSCRIPT_LABEL = "Transcript ([red]fillers[/], [yellow]hedges[/]{voice})"
+_VOICE_LABEL = "; underlined: [orange1]faded[/], [magenta]rose[/], [cyan]unclear[/]"
 
 
 def attempt_moments(attempt: Attempt):
     """The words and flagged moments of a stored attempt, from its analysis JSON and highlights."""
+    from coach.answer_report import voice_detail
     from coach.ui.widgets.seekable_transcript import transcript_moments
 
     analysis = attempt.analysis or {}
-    words = [(str(w.get("text", "")), float(w["start"]), float(w["end"])) for w in analysis.get("words") or []
-             if isinstance(w, dict) and isinstance(w.get("start"), int | float) and isinstance(w.get("end"), int | float)]
+    words = _timed_words(analysis)
     pauses = [(float(p["start"]), float(p["end"])) for p in analysis.get("pauses") or []
               if isinstance(p, dict) and p.get("long") and isinstance(p.get("start"), int | float)
               and isinstance(p.get("end"), int | float)]
     marks = [(m.start_char, m.end_char, m.kind, None) for m in attempt.highlights]
-    return transcript_moments(attempt.transcript or "", words, marks, pauses)
+    voice = [(a, b, kind, m.start, voice_detail(kind, m)) for a, b, kind, m in _voice_spans(attempt)]
+    return transcript_moments(attempt.transcript or "", words, marks, pauses, voice)
 
 
 def _rubric(rubric: dict) -> Text:
@@ -174,7 +199,7 @@ class AttemptScreen(Screen):
             yield Static(id="attempt-scores")
             yield Label("What to work on", classes="section", id="attempt-tips-label")
             yield Static(id="attempt-tips")
-            yield Label("Transcript ([red]fillers[/], [yellow]hedges[/])", classes="section")
+            yield Label(_TRANSCRIPT_LABEL.format(voice=""), classes="section", id="attempt-transcript-label")
             yield SeekableTranscript(id="attempt-transcript")
             yield Static(id="moment", classes="hidden")
         yield Footer()
@@ -256,6 +281,8 @@ class AttemptScreen(Screen):
         if analysis.get("strength"):
             lines.append(f"[b green]Strength:[/] {analysis['strength']}")
         self.query_one("#attempt-tips", Static).update("\n".join(lines) or "-")
+        if isinstance(analysis.get("voice"), dict):
+            self.query_one("#attempt-transcript-label", Label).update(_TRANSCRIPT_LABEL.format(voice=_VOICE_LABEL))
         transcript = self.query_one("#attempt-transcript", SeekableTranscript)
         if not attempt.transcript:
             transcript.show(Text("No transcript.", "dim"), [], [])
