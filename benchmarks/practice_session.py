@@ -123,6 +123,9 @@ def stop_to_feedback(answer: Path) -> tuple[float, float, float, dict[str, float
             setattr(owner, attr, step)
     latency = time.perf_counter() - stopped
     spent["rest"] = latency - spent["last utterance"] - spent["analysis"]
+    live = recording.live
+    print(f"  utterances read ahead while speaking: {live.read_ahead}, kept {live.kept_ahead} "
+          f"(the others were read again with what followed)")
     started = time.perf_counter()
     transcriber.transcribe(recording.recorder.samples())
     batch = time.perf_counter() - started

@@ -85,3 +85,63 @@ def test_finished_sentences_are_encoded_while_the_answer_goes_on(transcriber):
     assert "Tell me about a model you improved." in encoder._cache
     # The last sentence may still go on when the user keeps speaking: it is left to the stop.
     assert sentences[-1] not in encoder._cache
+
+
+class _Counting:
+    """A transcriber that counts its decodes (and the audio given to each), and otherwise is the real one."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, []
+
+    def load(self):
+        return self.real.load()
+
+    def transcribe(self, samples, **kwargs):
+        self.calls.append(len(samples) / 16_000)
+        return self.real.transcribe(samples, **kwargs)
+
+
+def _feed(live, recorded, samples, upto_s: float, step_s: float = 0.3) -> None:
+    """Let the worker look at the recording every ``step_s``, as it grows to ``upto_s`` seconds."""
+    for n in range(recorded["n"], int(upto_s * 16_000) + 1, int(step_s * 16_000)):
+        recorded["n"] = n
+        live._transcribe_finished()
+
+
+def test_the_last_utterance_is_read_while_the_speaker_pauses_so_the_stop_finds_nothing_left(transcriber):
+    from coach.speech.live import LiveTranscriber
+
+    # 0.8 s of silence after the last word: longer than the pause that starts reading ahead,
+    # shorter than the one that ends an utterance at the growing edge.
+    samples = speech.speak([*ANSWER, 0.8]).astype(np.float32)
+    counting = _Counting(transcriber)
+    recorded = {"n": 0}
+    live = LiveTranscriber(counting, lambda: samples[: recorded["n"]])
+    _feed(live, recorded, samples, len(samples) / 16_000)
+    before_stop = len(counting.calls)
+    words = live.stop(samples)
+
+    assert len(counting.calls) == before_stop, "the stop decoded again what was read ahead"
+    text = " ".join(w.text for w in words).lower()
+    assert "within a month" in text and "customers" in text, text
+    assert [w.start for w in words] == sorted(w.start for w in words)
+    assert live.regions[-1].end == pytest.approx(speech_regions(samples)[-1].end, abs=0.15)
+
+
+def test_a_reading_ahead_the_speaker_talks_over_is_read_again_whole(transcriber):
+    from coach.speech.live import LiveTranscriber
+
+    # A 0.55 s pause inside an utterance (one that does not end it): read ahead, then the
+    # speaker goes on. The worker looks every 0.1 s so that it sees the pause at the edge.
+    samples = speech.speak(["I rebuilt the features around card use in the last hour.", 0.55,
+                            "and the false alarms fell by a third.", 0.3]).astype(np.float32)
+    recorded = {"n": 0}
+    counting = _Counting(transcriber)
+    live = LiveTranscriber(counting, lambda: samples[: recorded["n"]])
+    _feed(live, recorded, samples, len(samples) / 16_000, step_s=0.1)
+    words = live.stop(samples)
+
+    text = " ".join(w.text for w in words).lower()
+    assert text.count("features") == 1 and text.count("alarms") == 1, text
+    assert len(counting.calls) >= 2  # the reading ahead, and the whole utterance again
+    assert counting.calls[-1] == pytest.approx(len(samples) / 16_000, abs=0.01)  # read whole
