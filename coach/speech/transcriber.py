@@ -45,7 +45,8 @@ _MAX_REFILLS = 3
 _MIN_WINDOW_S = 5.0
 #: Speech left after a cut shorter than this is the word's own tail, not speech of its own.
 _MIN_REGION_S = 0.05
-#: The stronger decode for failed-looking chunks: beam search, then seeded sampling.
+#: The stronger decode for failed-looking chunks: beam search, then seeded sampling at rising
+#: temperatures, each tried only while the one before it read more of the chunk's speech.
 _STRONG_BEAM = 5
 _STRONG_TEMPERATURES = (0.0, 0.2, 0.4, 0.6)
 _SEED = 1234
@@ -228,11 +229,9 @@ class Transcriber:
         while pending:
             chunk = plan_chunks(pending, duration, floor=floor)[0]
             audio = chunk.samples(samples)
-            found, suspect, cut = self._decode(whisper, audio, chunk, prompt, strong=False)
+            found, suspect, cut = self._decode(whisper, audio, chunk, prompt)
             if suspect:
-                retry, _, retry_cut = self._decode(whisper, audio, chunk, prompt, strong=True)
-                if _covered_s(_before(chunk.regions, retry_cut), retry) > _covered_s(_before(chunk.regions, cut), found):
-                    found, cut = retry, retry_cut
+                found, cut = self._decode_harder(whisper, audio, chunk, prompt, found, cut)
             # Whisper ended its window before the chunk's end: the rest is read with the speech
             # after it, in the next chunk, as Whisper's own seek would (not as a window of its own).
             if cut is None:
@@ -263,29 +262,51 @@ class Transcriber:
         audio = rest.samples(samples)
         # Greedy only: a beam search over the rest of a chunk costs several times a greedy
         # pass, and a window Whisper cut short is nearly always decoded at the second try.
-        found, _, _ = self._decode(whisper, audio, rest, prompt, strong=False)
+        found, _, _ = self._decode(whisper, audio, rest, prompt)
         return [w for w in found if w.end > hole.start - _WORD_REACH_S]
 
+    def _decode_harder(self, whisper, audio: np.ndarray, chunk: Chunk, prompt: str | None,
+                       found: list[Word], cut: float | None) -> tuple[list[Word], float | None]:
+        """A failed-looking chunk decoded again: beam search, then sampling at rising
+        temperatures, until a decode looks sound or stops reading more of the speech than the one
+        before it. Returns the words (and cut) of whichever decode read the most speech.
+
+        Speech that trips the checks by its nature ("uh, uh, uh" looks like a repetition loop)
+        fails them at every temperature; each step costs a beam's or five samples' decode (20 s
+        of CPU for the four on one 27 s chunk of the 20-minute benchmark answer), so the steps
+        stop as soon as they stop helping.
+        """
+        import ctranslate2
+
+        # The samples at higher temperatures: a fixed seed makes them repeatable.
+        ctranslate2.set_random_seed(_SEED)
+        best = previous = _covered_s(_before(chunk.regions, cut), found)
+        for temperature in _STRONG_TEMPERATURES:
+            retry, suspect, retry_cut = self._decode(whisper, audio, chunk, prompt, temperature=temperature)
+            covered = _covered_s(_before(chunk.regions, retry_cut), retry)
+            if covered > best:
+                best, found, cut = covered, retry, retry_cut
+            if not suspect or covered <= previous:
+                break
+            previous = covered
+        return found, cut
+
     def _decode(self, whisper, audio: np.ndarray, chunk: Chunk, prompt: str | None,
-                *, strong: bool) -> tuple[list[Word], bool, float | None]:
-        """Decode one chunk in one window; returns its words (in the recording's time), whether
+                *, temperature: float | None = None) -> tuple[list[Word], bool, float | None]:
+        """Decode one chunk in one window, greedily (or, given a ``temperature``, with beam
+        search at 0 and sampling above it); returns its words (in the recording's time), whether
         it looks failed, and where Whisper would have started a second window (the recording's
         time; None when the window read the chunk to its end)."""
-        if strong:
-            import ctranslate2
-
-            # The fallback samples at higher temperatures: a fixed seed makes it repeatable.
-            ctranslate2.set_random_seed(_SEED)
         segments, _info = whisper.transcribe(
             audio,
             language=self.language,
-            beam_size=_STRONG_BEAM if strong else 1,
+            beam_size=1 if temperature is None else _STRONG_BEAM,
             word_timestamps=True,
             initial_prompt=prompt,
             condition_on_previous_text=False,
-            # Greedy first, and no sampling fallback: "uh uh uh" trips the repetition check, and
-            # the stronger decode below is only for chunks that need it.
-            temperature=_STRONG_TEMPERATURES if strong else 0.0,
+            # One temperature, no fallback: "uh uh uh" trips the repetition check, and the
+            # stronger decodes (_decode_harder) are only for chunks that need them.
+            temperature=temperature or 0.0,
             # Voice activity already says there is speech here: never skip a window as silence
             # (that is how whole windows of quiet speech vanished).
             no_speech_threshold=None,
