@@ -12,11 +12,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
 from coach.storage.models import Attempt, AttemptSummary
 from coach.ui.widgets.seekable_transcript import SeekableTranscript
+from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 
 
@@ -202,7 +203,7 @@ class AttemptScreen(Screen):
             yield Label(_TRANSCRIPT_LABEL.format(voice=""), classes="section", id="attempt-transcript-label")
             yield SeekableTranscript(id="attempt-transcript")
             yield Static(id="moment", classes="hidden")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"attempt {self.attempt_id}"

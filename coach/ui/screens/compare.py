@@ -18,11 +18,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
 from coach.storage.models import Attempt, AttemptSummary
 from coach.storage.trends import METRICS, MetricSpec
+from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 
 _ADDED = "bold green"
@@ -216,7 +217,7 @@ class CompareScreen(Screen):
                 with Vertical(classes="compare-side"):
                     yield Label("This one", id="compare-after-label", classes="side-label")
                     yield Static(id="compare-after")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "compare attempts"

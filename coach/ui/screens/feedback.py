@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from coach.answer_report import ACCEPTABLE_WPM
 from coach.questions.bank import Question
 from coach.ui.widgets.gauge import RangeGauge
 from coach.ui.widgets.star_timeline import StarTimeline
+from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 
 _MOMENT_HELP = ("[dim]] and [ step through the fillers, hedges, long pauses and underlined words, . and , word by word; "
@@ -139,7 +140,7 @@ class FeedbackScreen(Screen):
                 yield Static(_MOMENT_HELP, id="moment")
             else:
                 yield Static(self._transcript(), id="transcript")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         if self.story is not None:

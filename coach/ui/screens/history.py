@@ -16,12 +16,13 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, WorkerState
 
 from coach.storage.models import AttemptSummary
 from coach.storage.threads import Row, threaded, turn_label
 from coach.storage.trends import METRICS, Trends
+from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 from coach.ui.widgets.trend_chart import TrendChart
 
@@ -95,7 +96,7 @@ class HistoryScreen(Screen):
             # drawn once, with their data, rather than empty and again.
             with Vertical(id="history-body", classes="hidden"):
                 yield from self._body()
-        yield Footer()
+        yield SteadyFooter()
 
     def _body(self) -> ComposeResult:
         with Horizontal(id="history-top"):

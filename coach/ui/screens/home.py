@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Select, Static
+from textual.widgets import OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from coach.questions.bank import ROLES, Question, filter_questions
+from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 
 _KINDS = [("Behavioral", "behavioral"), ("Think aloud", "think_aloud")]
@@ -50,7 +51,7 @@ class HomeScreen(Screen):
                 yield Select([], prompt="Any category", id="category")
             yield OptionList(id="questions")
             yield Static(id="count")
-        yield Footer()
+        yield SteadyFooter()
 
     def _intro(self) -> str:
         from coach.ui.duration import round_length

@@ -12,9 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from coach.ui.duration import round_length, spoken_duration
+from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 
 
@@ -75,7 +76,7 @@ class MockSummaryScreen(Screen):
                 yield Static("\n".join(escape(s.line()) for s in self.notes.signals), id="mock-signals")
             scores = " · ".join(f"{k} {v}" for k, v in summary["mean_scores"].items())
             yield Static(f"[b]Average scores[/] {scores or 'none yet'}", id="mock-scores")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#answers", DataTable).focus()

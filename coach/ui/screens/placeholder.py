@@ -6,8 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 
 
@@ -24,4 +25,4 @@ class PlaceholderScreen(Screen):
         with Vertical(id="placeholder"):
             yield Static(f"[b]{self.title_text}[/]  [yellow](not built yet)[/]")
             yield Static(self.explanation)
-        yield Footer()
+        yield SteadyFooter()

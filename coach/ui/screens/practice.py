@@ -10,10 +10,11 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Label, ProgressBar, Static
+from textual.widgets import Label, ProgressBar, Static
 
 from coach.questions.bank import Question
 from coach.ui.widgets.level_meter import LevelMeter
+from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 
 
@@ -112,7 +113,7 @@ class PracticeScreen(Screen):
             yield Label("", id="cue")
             with VerticalScroll(id="live"):
                 yield Static("", id="transcript")
-        yield Footer()
+        yield SteadyFooter()
 
     def _title(self) -> str:
         if self.story is not None:

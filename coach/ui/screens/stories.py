@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
     DataTable,
-    Footer,
     Input,
     Label,
     OptionList,
@@ -38,6 +37,7 @@ from coach.stories.coverage import coverage
 from coach.stories.library import LibraryLoad, changed_on_disk, reload_story
 from coach.stories.lint import DEFAULT_WPM, MAX_TELLING_S, LintReport
 from coach.stories.model import PARTS, Story, StoryConflictError, count_words, new_story, speaking_seconds
+from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 
 #: Seconds of quiet typing before the draft is linted again.
@@ -160,7 +160,7 @@ class StoryLibraryScreen(Screen):
                     with VerticalScroll(id="coverage-pane"):
                         yield DataTable(id="coverage-table", cursor_type="row", zebra_stripes=True)
                         yield Static("", id="coverage-notes")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.title = "Story library"
