@@ -128,7 +128,9 @@ class LiveTranscriber:
         # Read again, whole: the speaker went on after the pause (an utterance is cut only at a
         # silence of _UTTERANCE_GAP_S, which keeps Whisper's windows long and the context whole).
         self._ahead = None
-        part = self._read(samples, start, end)
+        # ``regions`` reach past ``end`` unless the utterance runs to the end of what is recorded
+        # (the stop): only then are they these samples' voice activity, not found again.
+        part = self._read(samples, start, end, regions if end == len(samples) else None)
         if part is not None:
             self._keep(part)
         else:
@@ -143,10 +145,12 @@ class LiveTranscriber:
         after = (ahead.end - ahead.start) / SAMPLE_RATE + _JOIN_GAP_S
         return not any(r.end > after and r.start < end / SAMPLE_RATE for r in regions)
 
-    def _read(self, samples: np.ndarray, start: int, end: int) -> _Utterance | None:
-        """Transcribe samples ``start`` to ``end`` as one utterance (None when there is no speech)."""
+    def _read(self, samples: np.ndarray, start: int, end: int,
+              regions: list[SpeechRegion] | None = None) -> _Utterance | None:
+        """Transcribe samples ``start`` to ``end`` as one utterance (None when there is no speech);
+        ``regions`` is their voice activity, when already found."""
         chunk = samples[start:end]
-        regions = speech_regions(chunk)
+        regions = speech_regions(chunk) if regions is None else regions
         if not regions:
             return None
         offset = start / SAMPLE_RATE

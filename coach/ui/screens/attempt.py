@@ -16,7 +16,7 @@ from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
 from coach.storage.models import Attempt, AttemptSummary
-from coach.ui.widgets.seekable_transcript import SeekableTranscript
+from coach.ui.widgets.seekable_transcript import MOMENT_HELP, VOICE_UNDERLINES, SeekableTranscript
 from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 
@@ -65,12 +65,7 @@ def highlighted_transcript(attempt: Attempt) -> Text:
     return text
 
 
-_MOMENT_HELP = ("[dim]] and [ step through the fillers, hedges, long pauses and underlined words, . and , word "
-                "by word; f plays from there[/]")
-
-
 _TRANSCRIPT_LABEL = "Transcript ([red]fillers[/], [yellow]hedges[/]{voice})"
-_VOICE_LABEL = "; underlined: [orange1]faded[/], [magenta]rose[/], [cyan]unclear[/]"
 
 
 def attempt_moments(attempt: Attempt):
@@ -283,7 +278,7 @@ class AttemptScreen(Screen):
             lines.append(f"[b green]Strength:[/] {analysis['strength']}")
         self.query_one("#attempt-tips", Static).update("\n".join(lines) or "-")
         if isinstance(analysis.get("voice"), dict):
-            self.query_one("#attempt-transcript-label", Label).update(_TRANSCRIPT_LABEL.format(voice=_VOICE_LABEL))
+            self.query_one("#attempt-transcript-label", Label).update(_TRANSCRIPT_LABEL.format(voice=VOICE_UNDERLINES))
         transcript = self.query_one("#attempt-transcript", SeekableTranscript)
         if not attempt.transcript:
             transcript.show(Text("No transcript.", "dim"), [], [])
@@ -293,7 +288,7 @@ class AttemptScreen(Screen):
             transcript.show(highlighted_transcript(attempt), [], [])
         if transcript.words:
             help_line = self.query_one("#moment", Static)
-            help_line.update(_MOMENT_HELP)
+            help_line.update(MOMENT_HELP)
             help_line.remove_class("hidden")
         self.refresh_bindings()
         rubric = analysis.get("think_aloud")

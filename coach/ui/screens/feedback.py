@@ -16,12 +16,10 @@ from textual.widgets import Static
 from coach.answer_report import ACCEPTABLE_WPM
 from coach.questions.bank import Question
 from coach.ui.widgets.gauge import RangeGauge
+from coach.ui.widgets.seekable_transcript import MOMENT_HELP, VOICE_UNDERLINES
 from coach.ui.widgets.star_timeline import StarTimeline
 from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
-
-_MOMENT_HELP = ("[dim]] and [ step through the fillers, hedges, long pauses and underlined words, . and , word by word; "
-                "f plays from there[/]")
 
 
 class FeedbackScreen(Screen):
@@ -124,8 +122,7 @@ class FeedbackScreen(Screen):
             elif coaching.follow_up:
                 yield Static(f"[b cyan]Next question:[/] [i]{coaching.follow_up}[/]  (press [b]a[/] to answer it)",
                              id="follow-up")
-            marked = ("; underlined: [orange1]faded[/], [magenta]rose[/], [cyan]unclear[/]"
-                      if analysis.voice is not None else "")
+            marked = VOICE_UNDERLINES if analysis.voice is not None else ""
             from coach.answer_report import recovered_fillers
 
             # Fillers heard in the audio, shown in brackets where they were heard (not in the analysed text).
@@ -137,7 +134,7 @@ class FeedbackScreen(Screen):
 
                 words, moments = self._moments()
                 yield SeekableTranscript(self._transcript(), words, moments, recovered=recovered, id="transcript")
-                yield Static(_MOMENT_HELP, id="moment")
+                yield Static(MOMENT_HELP, id="moment")
             else:
                 yield Static(self._transcript(), id="transcript")
         yield SteadyFooter()

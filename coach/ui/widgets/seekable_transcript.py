@@ -60,6 +60,13 @@ def _clock(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
 
 
+#: The line under a transcript with moments, on the feedback screen and an attempt's page.
+MOMENT_HELP = ("[dim]] and [ step through the fillers, hedges, long pauses and underlined words, . and , word by word; "
+               "f plays from there[/]")
+#: What the voice's underline colours mean, in a transcript's heading (answer_report.VOICE_MOMENTS).
+VOICE_UNDERLINES = "; underlined: [orange1]faded[/], [magenta]rose[/], [cyan]unclear[/]"
+
+
 def word_spans(transcript: str, words: Sequence[tuple[str, float, float]]) -> list[Moment]:
     """Each timed word found in order in the transcript (a word not found there is skipped)."""
     out, cursor = [], 0
