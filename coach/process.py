@@ -61,3 +61,14 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
         libc.mallopt(m_arena_max, arenas)
     except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
         pass
+
+
+def spare_cpu_only() -> None:
+    """Lower the calling thread's priority (Linux: a thread is its own task), so its work takes
+    only CPU the decoder leaves idle; on two cores the transcription must not wait for it."""
+    import contextlib
+    import os
+    import threading
+
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)

@@ -3,8 +3,6 @@ screens, with no UI in it (the TUI drives it from workers; tests drive it direct
 
 from __future__ import annotations
 
-import contextlib
-import os
 import random
 import threading
 import time
@@ -16,6 +14,7 @@ from pathlib import Path
 from coach.analysis.answer import AnswerAnalysis, QuestionContext, analyse_audio
 from coach.audio.files import Audio
 from coach.audio.recorder import Recorder
+from coach.process import spare_cpu_only
 from coach.questions.bank import Question
 from coach.settings import Settings
 from coach.speech.live import LiveTranscriber
@@ -85,8 +84,7 @@ class _LanguageAhead:
 
     def _run(self) -> None:
         # Only spare CPU: on two cores the live transcriber must keep up with the speaker first.
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # this thread only (Linux)
+        spare_cpu_only()
         while True:
             self._wake.wait()
             self._wake.clear()
@@ -166,8 +164,7 @@ class _FillersAhead:
             self._failed = True
 
     def _run(self) -> None:
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # spare CPU only (Linux)
+        spare_cpu_only()
         frames = self.frames
         try:
             while True:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
 import pytest
 
 from coach.audio.files import load_audio
@@ -68,6 +69,38 @@ def test_speak_writes_speech_whisper_hears(tmp_path, transcriber):
     assert _cer(QUESTION, heard) <= PIPER_CER, heard
 
 
+def test_a_written_question_starts_with_the_quiet_a_listener_hears_before_it(tmp_path):
+    """Played, the question starts at once; written, it keeps 0.3 s of silence before the first
+    word (a file that starts on its first syllable has that word misheard)."""
+    import soundfile
+
+    out = tmp_path / "question.wav"
+    assert run_coach("speak", QUESTION, "-o", str(out)).returncode == 0
+    audio, rate = soundfile.read(out, dtype="float32")
+    first = int(np.flatnonzero(np.abs(audio) > 0.01)[0])
+    assert 0.3 <= first / rate <= 0.4
+    assert not np.any(audio[: int(0.3 * rate)])
+
+
+def test_speak_replaces_a_symlink_planted_at_the_output_and_never_writes_through_it(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "question.wav"
+    out.symlink_to(victim)
+    (tmp_path / ".question.wav.partial").symlink_to(victim)  # the old fixed temporary name
+    result = run_coach("speak", "Hello there.", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert victim.read_text() == "keep me"
+    assert not out.is_symlink() and out.stat().st_size > 1000
+    assert not [p for p in tmp_path.glob(".question.wav.*") if not p.is_symlink()]
+
+
+def test_speak_into_a_missing_folder_says_so_in_one_sentence(tmp_path):
+    result = run_coach("speak", "Hello there.", "-o", str(tmp_path / "nowhere" / "question.wav"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
 def test_engine_setting_pyttsx3_speaks_with_espeak(tmp_path, transcriber):
     out = tmp_path / "question.wav"
     result = run_coach("speak", QUESTION, "-o", str(out), env=_config(tmp_path, engine="pyttsx3"))
@@ -94,7 +127,8 @@ def test_without_piper_installed_questions_are_spoken_by_espeak(tmp_path, transc
 
     monkeypatch.setitem(sys.modules, "piper", None)  # import piper now raises ImportError
     monkeypatch.setattr(voice, "_engines", {})
-    path = voice.synthesise(QUESTION, tmp_path / "question.wav", settings=VoiceSettings())
+    path = tmp_path / "question.wav"
+    voice.write_wav(QUESTION, path, VoiceSettings())
     engine = voice.engine_for(VoiceSettings())
     assert engine.name == "espeak-ng" and "Piper is not installed" in engine.reason
     assert _wer(QUESTION, _heard(path, transcriber)) <= ESPEAK_WER

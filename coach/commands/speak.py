@@ -30,7 +30,7 @@ def speak_command(text: str, output: Path | None, engine: str | None) -> None:
     from coach.errors import CoachError
     from coach.process import plain_text, printable
     from coach.settings import load_settings
-    from coach.speech.voice import VoiceError, speak, write_wav
+    from coach.speech.voice import speak, write_wav
 
     text = plain_text(text).strip()
     if not text:
@@ -41,19 +41,7 @@ def speak_command(text: str, output: Path | None, engine: str | None) -> None:
     if output is not None:
         if output.exists() and not output.is_file():
             raise CoachError(f"{printable(str(output))} is not a regular file; give a path for the WAV file.")
-        # Written beside the target and renamed, so an interrupted run never leaves half a file
-        # in place of one the user had.
-        partial = output.with_name(f".{output.name}.partial")
-        try:
-            spoke = write_wav(text, partial, voice)
-            partial.replace(output)
-        except OSError as exc:
-            partial.unlink(missing_ok=True)
-            raise CoachError(f"{printable(str(output))} cannot be written ({exc.strerror or exc}); "
-                             "choose another path.") from exc
-        except VoiceError:
-            partial.unlink(missing_ok=True)
-            raise
+        spoke = write_wav(text, output, voice)  # atomic: an interrupted run leaves the old file whole
         click.echo(f"Wrote {printable(str(output))} ({spoke.reason}).", err=True)
         return
     spoke = speak(text, voice, device=load_settings().audio.output)

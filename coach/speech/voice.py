@@ -40,6 +40,11 @@ _TAIL_SILENCE_S = 0.3
 _PLAY_LATENCY_S = 0.2
 #: Between the pieces of one text: Piper ends each sentence abruptly.
 _GAP_S = 0.15
+#: Silence before the speech in a written file. Played, the lead-in is cut so the question starts
+#: at once (the stream was already silent); a file starting on its first syllable has its first
+#: word misheard by Whisper ("Describe a" as "This cry of a"), so the file keeps the quiet a
+#: listener hears before the question.
+_FILE_LEAD_IN_S = 0.3
 #: Texts made ahead of time and kept (a question and its follow-ups: about 1 MB each).
 _PREPARED_MAX = 8
 
@@ -418,33 +423,23 @@ def _join(parts: list[np.ndarray], rate: int) -> np.ndarray:
 
 
 def write_wav(text: str, path: Path, settings: VoiceSettings) -> Engine:
-    """Write ``text`` spoken as a 16-bit WAV file; returns the engine that spoke.
+    """Write ``text`` spoken as a 16-bit WAV file, atomically (coach.safe_files: a unique temporary
+    file beside it, renamed over it; a symlink at ``path`` is replaced, never followed); returns
+    the engine that spoke.
 
     Raises:
         VoiceError: nothing can speak.
-        OSError: the file cannot be written.
+        StorageError: the file cannot be written (the folder is missing, full or refused).
     """
     import soundfile
 
+    from coach.safe_files import open_atomic
+
     audio, rate = render(text, settings)
-    soundfile.write(str(path), audio, rate, subtype="PCM_16", format="WAV")
+    audio = np.concatenate((np.zeros(int(rate * _FILE_LEAD_IN_S), np.float32), audio))
+    with open_atomic(path) as handle:
+        soundfile.write(handle, audio, rate, subtype="PCM_16", format="WAV")
     return engine_for(settings)
-
-
-def synthesise(text: str, path: Path, *, rate: int = 170, voice: str = "en-us",
-               settings: VoiceSettings | None = None) -> Path:
-    """Speak ``text`` into a WAV file with the configured engine (Piper unless told otherwise).
-
-    Raises:
-        VoiceError: no speech engine, or it produced no audio.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        write_wav(text, path, settings or VoiceSettings(rate=rate, voice=voice))
-    except OSError as exc:
-        raise VoiceError(f"The question could not be written to {path} ({exc.strerror}); it is shown as text.") \
-            from exc
-    return path
 
 
 def speak(text: str, settings: VoiceSettings, *, device: str | int | None = None,
