@@ -1,6 +1,8 @@
 """The practice session's targets, measured on the real audio path (a virtual sound server).
 
-1. Launch: seconds from starting `coach` in a terminal (tmux) until the home screen is drawn.
+1. Launch: seconds from starting `coach` in a terminal (tmux) until the home screen is drawn,
+   beside a bare Textual app with six labels (benchmarks/bare_app.py) started the same way,
+   interleaved; and until the title says the models are ready.
 2. Stop to feedback: a 120 s answer (the four MFA clips joined: real spontaneous speech) played
    into the microphone at real-time speed through the app's own recorder and live transcriber;
    the time from the stop key to the full analysis, and the batch baseline (transcribing the
@@ -59,23 +61,74 @@ def long_answer(folder: Path) -> Path:
     return path
 
 
-def launch_time(env: dict[str, str], data: Path) -> float:
+def launch_time(env: dict[str, str], data: Path, command: str) -> tuple[float, float | None]:
+    """Seconds from starting ``command`` in tmux to "Pick a question" on screen, and to the title
+    saying the models are ready (coach only; None for the bare app)."""
     session = "coach-bench"
     subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     started = time.perf_counter()
     subprocess.run(["tmux", "new-session", "-d", "-x", "120", "-y", "40", "-s", session,
-                    f"env COACH_DATA_DIR={data} COACH_CONFIG={data}/config.toml {REPO}/.venv/bin/coach practice --mute"],
+                    f"env COACH_DATA_DIR={data} COACH_CONFIG={data}/config.toml {command}"],
                    check=True, env=env)
+    drawn = None
     try:
-        while time.perf_counter() - started < 20:
+        while time.perf_counter() - started < 30:
             screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
                                     text=True).stdout
-            if "Pick a question" in screen:
-                return time.perf_counter() - started
+            if drawn is None and "Pick a question" in screen:
+                drawn = time.perf_counter() - started
+                if "bare_app" in command:
+                    return drawn, None
+            if drawn is not None and " ready" in screen:
+                return drawn, time.perf_counter() - started
             time.sleep(0.02)
-        raise SystemExit("the home screen never appeared")
+        raise SystemExit("the home screen never appeared" if drawn is None else "the models never became ready")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def launches(env: dict[str, str], work: Path, rounds: int = 5, tree: Path | None = None) -> None:
+    """coach and the bare app (and coach from ``tree``), interleaved, the order rotating; medians."""
+    import statistics
+
+    commands = {"coach": f"{REPO}/.venv/bin/coach practice --mute",
+                "bare": f"{REPO}/.venv/bin/python {REPO}/benchmarks/bare_app.py"}
+    if tree is not None:
+        commands["tree"] = f"env PYTHONPATH={tree.resolve()} {REPO}/.venv/bin/python -m coach practice --mute"
+    drawn: dict[str, list[float]] = {name: [] for name in commands}
+    ready: dict[str, list[float]] = {name: [] for name in commands}
+    names = list(commands)
+    for n in range(rounds):
+        for name in names[n % len(names):] + names[: n % len(names)]:
+            first, models = launch_time(env, work / f"launch{n}{name}", commands[name])
+            drawn[name].append(first)
+            if models is not None:
+                ready[name].append(models)
+    load = os.getloadavg()[0]
+    print(f"launch to first screen drawn (tmux, {rounds} runs each, interleaved; load average {load:.1f}):")
+    print(f"  coach home screen  median {statistics.median(drawn['coach']):.2f} s "
+          f"({', '.join(f'{t:.2f}' for t in drawn['coach'])})")
+    print(f"  bare Textual app   median {statistics.median(drawn['bare']):.2f} s "
+          f"({', '.join(f'{t:.2f}' for t in drawn['bare'])}); coach minus bare "
+          f"{statistics.median(drawn['coach']) - statistics.median(drawn['bare']):+.2f} s (goal <= +0.15 s)")
+    print(f"  coach models ready (Whisper and spaCy: the title says \"ready\") median "
+          f"{statistics.median(ready['coach']):.2f} s ({', '.join(f'{t:.2f}' for t in ready['coach'])}; "
+          "goal <= 1.0 s)")
+    if tree is not None:
+        print(f"  coach from {tree}: home screen median {statistics.median(drawn['tree']):.2f} s "
+              f"({', '.join(f'{t:.2f}' for t in drawn['tree'])}), models ready median "
+              f"{statistics.median(ready['tree']):.2f} s ({', '.join(f'{t:.2f}' for t in ready['tree'])})")
+
+
+def timed(spent: dict[str, float], name: str, step):
+    """``step`` adding the seconds each call takes to ``spent[name]``."""
+    def run(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return step(*args, **kwargs)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - began
+    return run
 
 
 def stop_to_feedback(answer: Path) -> tuple[float, float, float, dict[str, float]]:
@@ -101,20 +154,11 @@ def stop_to_feedback(answer: Path) -> tuple[float, float, float, dict[str, float
 
     spent = {"last utterance": 0.0, "analysis": 0.0, "filled-pause search": 0.0}
 
-    def timed(name, step):
-        def run(*args, **kwargs):
-            began = time.perf_counter()
-            try:
-                return step(*args, **kwargs)
-            finally:
-                spent[name] += time.perf_counter() - began
-        return run
-
     steps = [(recording.live, "stop", "last utterance"), (coach.session, "analyse_audio", "analysis"),
              (filled_pauses, "recover_filled_pauses", "filled-pause search")]
     originals = [getattr(owner, attr) for owner, attr, _ in steps]
     for (owner, attr, name), step in zip(steps, originals):
-        setattr(owner, attr, timed(name, step))
+        setattr(owner, attr, timed(spent, name, step))
     stopped = time.perf_counter()
     try:
         analysis = recording.finish()
@@ -142,11 +186,19 @@ async def wait_until(pilot, condition, timeout: float = 120.0, step: float = 0.0
 
 
 async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, float]]:
+    import coach.session
     from coach.settings import load_settings
+    from coach.speech.live import LiveTranscriber
     from coach.ui.app import make_app
     from coach.ui.screens.feedback import FeedbackScreen
     from coach.ui.screens.practice import PracticeScreen
 
+    # Where each stop's time goes, as in the latency measure: the last utterance's transcription and
+    # the analysis; the rest is handing the result to the screen and drawing it.
+    spent: dict[str, float] = {}
+
+    LiveTranscriber.stop = timed(spent, "last utterance", LiveTranscriber.stop)
+    coach.session.analyse_audio = timed(spent, "analysis", coach.session.analyse_audio)
     app = make_app(load_settings(), speak=True)
     readings = []
     async with app.run_test(size=(120, 40)) as pilot:
@@ -160,12 +212,15 @@ async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, f
             player = await asyncio.create_subprocess_exec("paplay", "--device=micfeed", str(clips[index % len(clips)]))
             await player.wait()
             await pilot.pause(0.3)
+            spent.clear()
             stopped = time.perf_counter()
             await pilot.press("space")
             await wait(lambda: isinstance(app.screen, FeedbackScreen))
             readings.append((time.perf_counter() - stopped, rss_mb()))
-            print(f"  answer {index + 1}: stop to feedback {readings[-1][0]:.2f} s, RSS {readings[-1][1]:.0f} MB",
-                  flush=True)
+            rest = readings[-1][0] - sum(spent.values())
+            print(f"  answer {index + 1}: stop to feedback {readings[-1][0]:.2f} s (last utterance "
+                  f"{spent.get('last utterance', 0.0):.2f} s, analysis {spent.get('analysis', 0.0):.2f} s, "
+                  f"the rest {rest:.2f} s), RSS {readings[-1][1]:.0f} MB", flush=True)
             await pilot.press("n")
     return readings
 
@@ -269,6 +324,8 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=10)
     parser.add_argument("--only", choices=["launch", "latency", "memory", "first-audio"], help="run one measurement")
     parser.add_argument("--rounds", type=int, default=6, help="first audio: questions chosen per arm")
+    parser.add_argument("--launches", type=int, default=5, help="launch: starts of each app")
+    parser.add_argument("--tree", type=Path, help="launch: also start the coach in DIR (an older revision, exported)")
     parser.add_argument("--dwell", type=float, default=3.0,
                         help="first audio: seconds the user looks at the question before choosing it; above 3, "
                              "with making ahead, the choice comes as soon as the question is made (at most this)")
@@ -289,8 +346,7 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> None:
     os.environ["COACH_CONFIG"] = str(work / "config.toml")
     try:
         if args.only in (None, "launch"):
-            launches = [launch_time({**os.environ, **env}, work / f"launch{i}") for i in range(3)]
-            print(f"launch to home screen drawn: {', '.join(f'{t:.2f}' for t in launches)} s (3 runs)")
+            launches({**os.environ, **env}, work, args.launches, args.tree)
         if args.only in (None, "latency"):
             answer = long_answer(work)
             latency, batch, duration, parts = stop_to_feedback(answer)

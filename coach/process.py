@@ -25,7 +25,9 @@ def printable(text: str | None) -> str:
     if not text:
         return ""
     kept = _UNPRINTABLE.sub("", _BREAKS.sub(" ", text))
-    return " ".join("".join(ch for ch in kept if unicodedata.category(ch) != "Cf").split())
+    if not kept.isascii():  # every format character (Cf) is outside ASCII: most text skips the scan
+        kept = "".join(ch for ch in kept if unicodedata.category(ch) != "Cf")
+    return " ".join(kept.split())
 
 
 def strict_json(data: object) -> str:

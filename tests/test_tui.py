@@ -190,7 +190,7 @@ async def test_unfinished_recording_is_offered_after_a_crash(isolated_dirs, spok
 
 
 async def test_mock_round_plans_a_timed_mix():
-    from coach.session import MockRound
+    from coach.mock_round import MockRound
 
     app = make_app(_settings())
     mock = MockRound.plan(app.questions, "Data Scientist", 45, seed=1)
@@ -475,3 +475,28 @@ def test_in_a_terminal_space_retries_after_a_failed_answer_and_escape_asks_keep_
     on_disk = set(settings.recordings_dir.rglob("*.wav"))
     assert on_disk == kept  # no orphan recording
     assert not list(settings.recordings_dir.rglob("*.recording.json"))  # and nothing left to recover
+
+
+async def test_the_app_is_ready_once_whisper_and_spacy_are_loaded_not_after_the_encoder_warms(monkeypatch):
+    """Ready means an answer can be analysed: Whisper and spaCy (loaded side by side). Encoding
+    the bank for the relevance check comes after and never holds "ready" back."""
+    import threading
+
+    from coach.analysis import relevance
+
+    warming, release = threading.Event(), threading.Event()
+
+    def slow_warm() -> bool:
+        warming.set()
+        release.wait(120)
+        return True
+
+    monkeypatch.setattr(relevance, "warm", slow_warm)
+    app = make_app(_settings())
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _wait_for(pilot, lambda: app.model_state == "ready", timeout=45)
+            assert not release.is_set()
+            await _wait_for(pilot, warming.is_set)
+    finally:
+        release.set()

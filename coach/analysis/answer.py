@@ -16,8 +16,7 @@ from coach.analysis.prosody import Voice, VoiceFrames
 from coach.audio.files import Audio, load_audio
 from coach.errors import CoachError, ModelError, NoSpeechError
 from coach.settings import Settings
-from coach.speech.models import resolve_model
-from coach.speech.transcriber import Transcriber, Transcript, Word, transcript_text
+from coach.speech.transcriber import Transcriber, Transcript, Word, transcriber_for, transcript_text
 from coach.speech.vad import SpeechRegion, speech_regions
 
 if TYPE_CHECKING:
@@ -106,14 +105,6 @@ class AnswerAnalysis:
 
 
 ProgressCallback = Callable[[str, float], None]
-
-
-def transcriber_for(settings: Settings, model: str | None = None) -> Transcriber:
-    """The transcriber the settings (or an explicit ``model``) ask for; nothing is loaded yet."""
-    speech = settings.speech
-    choice = resolve_model(model or speech.model, settings.models_dirs, settings.data_dir / "models")
-    return Transcriber(choice, compute_type=speech.compute_type, cpu_threads=speech.cpu_threads,
-                       language=speech.language, initial_prompt=speech.initial_prompt)
 
 
 def analyse_file(

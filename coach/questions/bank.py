@@ -76,7 +76,7 @@ def _question(raw: object, n: int, path: Path, bundled: bool = False) -> Questio
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= limit for v in value):
             raise CoachError(f"{where}: {key} must be a list of texts such as [\"a\", \"b\"], not {_short(value)}.")
-        return tuple(printable(v).strip() for v in value if printable(v).strip())
+        return tuple(shown for shown in (printable(v).strip() for v in value) if shown)
 
     question_id = text("id", 100)
     if not _ID.fullmatch(question_id):

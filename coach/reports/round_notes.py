@@ -121,7 +121,7 @@ class RoundNotes:
 
 def round_notes(answers: Iterable[tuple[Any, Any, float]]) -> RoundNotes:
     """Notes on a round's answers, given as ``(question, analysis or None, seconds spent)`` in the
-    order they were given (what :attr:`coach.session.MockRound.answers` holds).
+    order they were given (what :attr:`coach.mock_round.MockRound.answers` holds).
 
     ``question`` needs ``text``, ``category``, ``kind`` and ``competencies``; ``analysis`` is an
     :class:`coach.analysis.answer.AnswerAnalysis` with its coaching.

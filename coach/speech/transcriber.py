@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from coach.audio.files import SAMPLE_RATE
 from coach.errors import ModelError
 from coach.speech.models import ModelChoice
 from coach.speech.vad import SpeechRegion
+
+if TYPE_CHECKING:
+    from coach.settings import Settings
 
 T = TypeVar("T")
 
@@ -542,3 +545,13 @@ def _load_failure(model: ModelChoice, exc: Exception) -> str:
             f"({type(exc).__name__}); use --model tiny.en (bundled), --model base, or a model folder."
         )
     return f"Could not load the model at {model.location} ({exc}); reinstall it or use --model tiny.en."
+
+
+def transcriber_for(settings: Settings, model: str | None = None) -> Transcriber:
+    """The transcriber the settings (or an explicit ``model``) ask for; nothing is loaded yet."""
+    from coach.speech.models import resolve_model
+
+    speech = settings.speech
+    choice = resolve_model(model or speech.model, settings.models_dirs, settings.data_dir / "models")
+    return Transcriber(choice, compute_type=speech.compute_type, cpu_threads=speech.cpu_threads,
+                       language=speech.language, initial_prompt=speech.initial_prompt)

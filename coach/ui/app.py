@@ -51,7 +51,7 @@ class CoachApp(App):
         self.settings = settings or load_settings()
         if speak is False:
             self.settings = replace(self.settings, voice=replace(self.settings.voice, mute=True))
-        from coach.analysis.answer import transcriber_for
+        from coach.speech.transcriber import transcriber_for
 
         self.transcriber = transcriber_for(self.settings)
         self.questions: list[Question] = load_questions(self.settings.data_dir / "questions")
@@ -71,7 +71,7 @@ class CoachApp(App):
         from coach.ui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        self.load_models()
+        self.load_models()  # started at once: the first screen is drawn as soon without it (measured)
         if not self.settings.voice.mute:
             # Once the first screen is drawn, so loading the voice beside Whisper never delays it.
             self.call_after_refresh(self.load_voice)
@@ -84,20 +84,29 @@ class CoachApp(App):
 
         started = time.perf_counter()
         try:
-            from coach.analysis.language import nlp
+            from coach.analysis.language import load_in_background, nlp
 
-            self.transcriber.load()
-            nlp()
+            # spaCy (Python) loads beside Whisper (native, on its decoder thread): on two cores
+            # the loads overlap instead of adding up.
+            language = load_in_background()
+            try:
+                self.transcriber.load()
+            finally:
+                if language is not None:
+                    language.join()
+            nlp()  # loaded: returns at once; failed: raises why
         except Exception as exc:  # shown in the header; typed answers still work without Whisper
             self.post_message(self.ModelsFailed(str(exc)))
             return
+        self.post_message(self.ModelsLoaded(time.perf_counter() - started))
         try:
             from coach.analysis.relevance import warm
 
-            warm()  # the relevance encoder, so the first answer does not pay for it
+            # The relevance encoder and the bank's vectors, once an answer can be analysed: the
+            # first answer (a question is spoken before it) finds them ready.
+            warm()
         except Exception:  # relevance is optional: an answer is still analysed without it
             pass
-        self.post_message(self.ModelsLoaded(time.perf_counter() - started))
 
     @work(thread=True, exclusive=True, group="voice-load", exit_on_error=False)
     def load_voice(self) -> None:
@@ -173,7 +182,7 @@ class CoachApp(App):
     def apply_settings(self, settings: Settings) -> None:
         """Save new settings and use them from now on."""
         path = save_settings(settings)
-        from coach.analysis.answer import transcriber_for
+        from coach.speech.transcriber import transcriber_for
 
         reload_model = settings.speech != self.settings.speech
         self.settings = replace(settings, source=path)

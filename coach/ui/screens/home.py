@@ -24,6 +24,8 @@ class HomeScreen(Screen):
     random_pick: Question | None = None
     mock_ahead = None
     shown: list[Question] = []
+    #: The ids the question list shows now (None before it is first filled).
+    _listed: list[str] | None = None
     #: The next mock round holds its feedback to the end: the setting, until `e` changes it.
     hold_feedback: bool = False
     #: The setting as last seen, so that a change on the settings screen is followed.
@@ -88,7 +90,7 @@ class HomeScreen(Screen):
         """Choose the random question and plan the mock round before the keys that ask for them,
         so their voice can be made while the user looks (a choice still valid is kept: its voice
         may be made already). Then ask for the likely questions to be made ahead."""
-        from coach.session import MockRound
+        from coach.mock_round import MockRound
 
         if self.random_pick not in self.shown:
             self.random_pick = random.choice(self.shown) if self.shown else None
@@ -130,13 +132,17 @@ class HomeScreen(Screen):
 
     def _refresh_questions(self) -> None:
         self.shown: list[Question] = filter_questions(self.app.questions, **self._filters())
-        options = self.query_one("#questions", OptionList)
-        options.clear_options()
-        options.add_options([Option(f"[dim]{q.category.replace('_', ' '):<20}[/] {q.text}", id=q.id)
-                             for q in self.shown])
-        if self.shown:
-            options.highlighted = 0
-        self.query_one("#count", Static).update(f"{len(self.shown)} questions")
+        listed = [q.id for q in self.shown]
+        # The selects announce their first values once mounted: the same list is not built again.
+        if listed != self._listed:
+            self._listed = listed
+            options = self.query_one("#questions", OptionList)
+            options.clear_options()
+            options.add_options([Option(f"[dim]{q.category.replace('_', ' '):<20}[/] {q.text}", id=q.id)
+                                 for q in self.shown])
+            if self.shown:
+                options.highlighted = 0
+            self.query_one("#count", Static).update(f"{len(self.shown)} questions")
         self._choose_ahead()
 
     @on(Select.Changed, "#role, #kind")
