@@ -4,6 +4,8 @@
    by Piper (the bundled joe voice) and by espeak-ng (the fallback), question by question in turn,
    and transcribed by the bundled Whisper; total WER (jiwer, Whisper's English normaliser) of each.
    Piper's generator is random, so it reads the bank 3 times (--renders) and the mean is its figure.
+   The written file starts with 0.3 s of silence (as a listener hears the question after a quiet
+   moment); each Piper reading is also transcribed with that lead-in cut off, and printed beside.
 2. Time to first audio: from asking for a question to its first piece of audio being ready to
    play (the synthesis of the first sentence, cut at a comma when long), cold and prepared ahead
    (`voice.prepare`), for each engine, interleaved; medians.
@@ -88,7 +90,7 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
     from whisper_normalizer.english import EnglishTextNormalizer
 
     from coach.audio.files import load_audio
-    from coach.speech.voice import VoiceError, write_wav
+    from coach.speech.voice import _FILE_LEAD_IN_S, VoiceError, write_wav
 
     normalise = EnglishTextNormalizer()
     # One reading of the bank is a "run": ("piper", 0), ("piper", 1), ..., ("espeak-ng", 0).
@@ -100,6 +102,8 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
     heard: dict[tuple[str, int], list[str]] = {run: [] for run in runs}
     worst: dict[str, list[tuple[float, str, str]]] = {engine: [] for engine in engines}
     failed = {run: 0 for run in runs}
+    lead_in = int(16000 * _FILE_LEAD_IN_S)
+    no_lead_in: dict[int, list[str]] = {n: [] for n in range(renders)}
     started = time.perf_counter()
     for n, question in enumerate(questions, 1):
         reference = normalise(question.text)
@@ -111,9 +115,15 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
                 print(f"   {engine} did not speak {question.id}: {exc}", flush=True)
                 failed[engine, render] += 1
                 raw = ""
+                if engine == "piper":
+                    no_lead_in[render].append("")
             else:
                 seconds[engine, render] += soundfile.info(str(path)).duration
-                raw = normalise(transcriber.transcribe(load_audio(path).samples).text)
+                samples = load_audio(path).samples
+                raw = normalise(transcriber.transcribe(samples).text)
+                if engine == "piper":  # the comparator: the same reading without the file's lead-in
+                    clipped = normalise(transcriber.transcribe(samples[lead_in:]).text)
+                    no_lead_in[render].append(same_spelling(reference, clipped)[1])
             as_is[engine, render].append(raw)
             ref, text = same_spelling(reference, raw)
             heard[engine, render].append(text)
@@ -144,6 +154,11 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
               f"   ({'meets' if total <= 0.03 else 'misses'} <= 0.03{each}; "
               f"{statistics.mean(unsettled):.4f} without settling compounds and British spellings; "
               f"{sum(failed[run] for run in mine)} questions not spoken, counted as all missed)")
+    if "piper" in engines:
+        totals = [jiwer.wer(refs, no_lead_in[n]) for n in range(renders)]
+        print(f"   {'Piper, no lead-in':22s} total WER {statistics.mean(totals):.4f}   (the same readings with the "
+              f"written file's {_FILE_LEAD_IN_S} s of silence before the first word cut off, as played; "
+              f"readings {', '.join(f'{t:.4f}' for t in totals)})")
     for engine in engines:
         for wer, qid, text in sorted(worst[engine], reverse=True)[:3]:
             if wer:
