@@ -7,7 +7,8 @@
    into the microphone at real-time speed through the app's own recorder and live transcriber;
    the time from the stop key to the full analysis, and the batch baseline (transcribing the
    whole recording after the stop).
-3. Memory: resident memory of the app (Pilot, headless) through ten answers in a row.
+3. Memory: resident memory of the app (Pilot, headless) through ten answers in a row, and each
+   answer's stop key to its feedback screen drawn, with where that time went.
 4. First audio: from choosing a question on the home screen (Pilot, enter) to its first audible
    sample on the virtual speaker (the speaker's monitor, read 10 ms at a time), with the voice
    made ahead (the app prepares the highlighted question) and without (voice loaded, nothing
@@ -199,6 +200,42 @@ async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, f
 
     LiveTranscriber.stop = timed(spent, "last utterance", LiveTranscriber.stop)
     coach.session.analyse_audio = timed(spent, "analysis", coach.session.analyse_audio)
+    # Waiting for the work done while the user spoke: the language pass under way, the filled-pause
+    # frames, the recorder's last block.
+    coach.session._LanguageAhead.close = timed(spent, "language pass", coach.session._LanguageAhead.close)
+    coach.session._FillersAhead.result = timed(spent, "filler frames", coach.session._FillersAhead.result)
+    coach.session.Recorder.stop = timed(spent, "recorder", coach.session.Recorder.stop)
+    # Outside the stop itself: the feedback screen made and switched to.
+    marks: dict[str, float] = {}
+    showing = PracticeScreen.on_practice_screen_analysed
+
+    def show(self, message):
+        marks["shown starts"] = time.perf_counter()
+        try:
+            return showing(self, message)
+        finally:
+            marks["shown ends"] = time.perf_counter()
+
+    PracticeScreen.on_practice_screen_analysed = show
+    finishing = coach.session.AnswerRecording.finish
+
+    def finish(self):
+        marks["finish starts"] = time.perf_counter()
+        try:
+            return finishing(self)
+        finally:
+            marks["finish ends"] = time.perf_counter()
+
+    coach.session.AnswerRecording.finish = finish
+    # Drawn: the feedback screen's first refresh after it mounted (Pilot's own pause would also wait
+    # for the practice screen to be torn down, which the user does not wait for).
+    mounting = FeedbackScreen.on_mount
+
+    def mounted(self):
+        mounting(self)
+        self.call_after_refresh(lambda: marks.__setitem__("drawn", time.perf_counter()))
+
+    FeedbackScreen.on_mount = mounted
     app = make_app(load_settings(), speak=True)
     readings = []
     async with app.run_test(size=(120, 40)) as pilot:
@@ -213,14 +250,24 @@ async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, f
             await player.wait()
             await pilot.pause(0.3)
             spent.clear()
+            marks.pop("drawn", None)
             stopped = time.perf_counter()
             await pilot.press("space")
+            deadline = time.monotonic() + 120
+            while "drawn" not in marks and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)  # not pilot.pause: see `mounted`
+            if "drawn" not in marks:
+                raise SystemExit("the feedback screen was never drawn")
+            readings.append((marks["drawn"] - stopped, rss_mb()))
             await wait(lambda: isinstance(app.screen, FeedbackScreen))
-            readings.append((time.perf_counter() - stopped, rss_mb()))
+            spent["stop key to the stop's thread"] = marks["finish starts"] - stopped
+            spent["result to the screen"] = marks["shown starts"] - marks["finish ends"]
+            spent["feedback screen made"] = marks["shown ends"] - marks["shown starts"]
+            spent["until drawn"] = marks["drawn"] - marks["shown ends"]
             rest = readings[-1][0] - sum(spent.values())
-            print(f"  answer {index + 1}: stop to feedback {readings[-1][0]:.2f} s (last utterance "
-                  f"{spent.get('last utterance', 0.0):.2f} s, analysis {spent.get('analysis', 0.0):.2f} s, "
-                  f"the rest {rest:.2f} s), RSS {readings[-1][1]:.0f} MB", flush=True)
+            parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in spent.items())
+            print(f"  answer {index + 1}: stop to feedback {readings[-1][0]:.2f} s ({parts}, the rest {rest:.2f} s), "
+                  f"RSS {readings[-1][1]:.0f} MB", flush=True)
             await pilot.press("n")
     return readings
 
