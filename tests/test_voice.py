@@ -147,6 +147,13 @@ def test_speak_refuses_a_folder_as_output(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+#: Played through the speaker under the whole suite's load: "teammate", which joe's random
+#: generator sometimes runs into "team made", came back once as "teenage" (CER 0.047), a word
+#: misheard, not a gap in playback (a lost word is 0.06 or more). This wording came back exactly
+#: in 25 of 25 readings (a scratch loop), so the check is of the playback path, not of one word.
+PLAYED = "Tell me about a time you disagreed with a colleague about a model. How did you settle it?"
+
+
 def test_speak_plays_the_question_on_the_speaker(sound_server, tmp_path, transcriber):
     from tests.support import virtual_audio
 
@@ -154,12 +161,12 @@ def test_speak_plays_the_question_on_the_speaker(sound_server, tmp_path, transcr
     env = {**os.environ, **sound_server}
     capture = virtual_audio.record_speaker(str(heard_file))
     try:
-        result = run_coach("speak", QUESTION, env=env)
+        result = run_coach("speak", PLAYED, env=env)
     finally:
         virtual_audio.stop_recording(capture)
     assert result.returncode == 0, result.stderr
     heard = _heard(heard_file, transcriber)
-    assert _cer(QUESTION, heard) <= PIPER_CER, heard
+    assert _cer(PLAYED, heard) <= PIPER_CER, heard
 
 
 def test_rate_and_volume_apply_to_piper():

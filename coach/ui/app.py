@@ -84,17 +84,10 @@ class CoachApp(App):
 
         started = time.perf_counter()
         try:
-            from coach.analysis.language import load_in_background, nlp
+            from coach.analysis.language import nlp
 
-            # spaCy (Python) loads beside Whisper (native, on its decoder thread): on two cores
-            # the loads overlap instead of adding up.
-            language = load_in_background()
-            try:
-                self.transcriber.load()
-            finally:
-                if language is not None:
-                    language.join()
-            nlp()  # loaded: returns at once; failed: raises why
+            self.transcriber.load()
+            nlp()
         except Exception as exc:  # shown in the header; typed answers still work without Whisper
             self.post_message(self.ModelsFailed(str(exc)))
             return
