@@ -478,7 +478,7 @@ def test_in_a_terminal_space_retries_after_a_failed_answer_and_escape_asks_keep_
 
 
 async def test_the_app_is_ready_once_whisper_and_spacy_are_loaded_not_after_the_encoder_warms(monkeypatch):
-    """Ready means an answer can be analysed: Whisper and spaCy (loaded side by side). Encoding
+    """Ready means an answer can be analysed: Whisper and spaCy are loaded. Encoding
     the bank for the relevance check comes after and never holds "ready" back."""
     import threading
 
