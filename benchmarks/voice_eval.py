@@ -90,7 +90,7 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
     from whisper_normalizer.english import EnglishTextNormalizer
 
     from coach.audio.files import load_audio
-    from coach.speech.voice import _FILE_LEAD_IN_S, VoiceError, write_wav
+    from coach.speech.voice import FILE_LEAD_IN_S, VoiceError, write_wav
 
     normalise = EnglishTextNormalizer()
     # One reading of the bank is a "run": ("piper", 0), ("piper", 1), ..., ("espeak-ng", 0).
@@ -102,7 +102,7 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
     heard: dict[tuple[str, int], list[str]] = {run: [] for run in runs}
     worst: dict[str, list[tuple[float, str, str]]] = {engine: [] for engine in engines}
     failed = {run: 0 for run in runs}
-    lead_in = int(16000 * _FILE_LEAD_IN_S)
+    lead_in = int(16000 * FILE_LEAD_IN_S)
     no_lead_in: dict[int, list[str]] = {n: [] for n in range(renders)}
     started = time.perf_counter()
     for n, question in enumerate(questions, 1):
@@ -157,7 +157,7 @@ def intelligibility(questions, transcriber, folder: Path, show_errors: bool = Fa
     if "piper" in engines:
         totals = [jiwer.wer(refs, no_lead_in[n]) for n in range(renders)]
         print(f"   {'Piper, no lead-in':22s} total WER {statistics.mean(totals):.4f}   (the same readings with the "
-              f"written file's {_FILE_LEAD_IN_S} s of silence before the first word cut off, as played; "
+              f"written file's {FILE_LEAD_IN_S} s of silence before the first word cut off, as played; "
               f"readings {', '.join(f'{t:.4f}' for t in totals)})")
     for engine in engines:
         for wer, qid, text in sorted(worst[engine], reverse=True)[:3]:

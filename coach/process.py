@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import threading
 import unicodedata
 
 # C0 and C1 control characters and DEL (an ESC starts a terminal command: clear the screen, retitle
@@ -68,9 +71,5 @@ def limit_malloc_arenas(arenas: int = 2) -> None:
 def spare_cpu_only() -> None:
     """Lower the calling thread's priority (Linux: a thread is its own task), so its work takes
     only CPU the decoder leaves idle; on two cores the transcription must not wait for it."""
-    import contextlib
-    import os
-    import threading
-
     with contextlib.suppress(OSError, AttributeError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)

@@ -44,7 +44,7 @@ _GAP_S = 0.15
 #: at once (the stream was already silent); a file starting on its first syllable has its first
 #: word misheard by Whisper ("Describe a" as "This cry of a"), so the file keeps the quiet a
 #: listener hears before the question.
-_FILE_LEAD_IN_S = 0.3
+FILE_LEAD_IN_S = 0.3
 #: Texts made ahead of time and kept (a question and its follow-ups: about 1 MB each).
 _PREPARED_MAX = 8
 
@@ -436,7 +436,7 @@ def write_wav(text: str, path: Path, settings: VoiceSettings) -> Engine:
     from coach.safe_files import open_atomic
 
     audio, rate = render(text, settings)
-    audio = np.concatenate((np.zeros(int(rate * _FILE_LEAD_IN_S), np.float32), audio))
+    audio = np.concatenate((np.zeros(int(rate * FILE_LEAD_IN_S), np.float32), audio))
     with open_atomic(path) as handle:
         soundfile.write(handle, audio, rate, subtype="PCM_16", format="WAV")
     return engine_for(settings)

@@ -71,7 +71,7 @@ class CoachApp(App):
         from coach.ui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        self.load_models()  # started at once: the first screen is drawn as soon without it (measured)
+        self.load_models()
         if not self.settings.voice.mute:
             # Once the first screen is drawn, so loading the voice beside Whisper never delays it.
             self.call_after_refresh(self.load_voice)

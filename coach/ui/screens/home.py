@@ -24,8 +24,6 @@ class HomeScreen(Screen):
     random_pick: Question | None = None
     mock_ahead = None
     shown: list[Question] = []
-    #: The ids the question list shows now (None before it is first filled).
-    _listed: list[str] | None = None
     #: The next mock round holds its feedback to the end: the setting, until `e` changes it.
     hold_feedback: bool = False
     #: The setting as last seen, so that a change on the settings screen is followed.
@@ -132,11 +130,9 @@ class HomeScreen(Screen):
 
     def _refresh_questions(self) -> None:
         self.shown: list[Question] = filter_questions(self.app.questions, **self._filters())
-        listed = [q.id for q in self.shown]
+        options = self.query_one("#questions", OptionList)
         # The selects announce their first values once mounted: the same list is not built again.
-        if listed != self._listed:
-            self._listed = listed
-            options = self.query_one("#questions", OptionList)
+        if [q.id for q in self.shown] != [o.id for o in options.options]:
             options.clear_options()
             options.add_options([Option(f"[dim]{q.category.replace('_', ' '):<20}[/] {q.text}", id=q.id)
                                  for q in self.shown])
