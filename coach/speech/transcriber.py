@@ -244,12 +244,18 @@ class Transcriber:
                 pending, floor, chunk = _after(pending, cut), cut, chunk.head(cut)
             # Whisper sometimes ends a window early and leaves the rest without words: the
             # chunk is decoded again from the first stretch of speech left over (as Whisper's
-            # own seek would), a few times at most.
+            # own seek would), a few times at most. Greedy decoding is deterministic: a hole that
+            # starts where the last refill started would be read from the same audio, to the same
+            # words, so it is left as not transcribed.
+            refilled_from = None
             for _ in range(_MAX_REFILLS):
                 holes = uncovered_speech(chunk.regions, found)
                 if not holes:
                     break
                 rest = chunk.tail(max(chunk.pieces[0].source, holes[0].start - _PAD_S))
+                if rest.pieces[0].source == refilled_from:
+                    break
+                refilled_from = rest.pieces[0].source
                 found = _merge(found, self._fill(whisper, samples, holes[0], rest, prompt))
             words.extend(found)
             untranscribed.extend(uncovered_speech(chunk.regions, found))

@@ -18,6 +18,7 @@ can be a :class:`coach.audio.files.SampleFile` that is never held in memory whol
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -208,26 +209,49 @@ def speech_probabilities(samples, levels: np.ndarray | None = None,
     floor, speech = local_floor_and_speech(levels) if floor_and_speech is None else floor_and_speech
     model = load_vad_model()
     straight = np.empty(n, np.float32)
-    state = None
-    for first in range(0, n, _BLOCK // _FRAME):
-        last = min(n, first + _BLOCK // _FRAME)
-        chunk = _frames(samples, first, last)
-        straight[first:last], state = _silero(model, chunk, state)
-    # The fresh reading is only needed where the straight one hears no voice in sound well
-    # above the floor (for most answers, nowhere), so it is made only for those stretches.
-    doubtful = np.zeros(n, bool)
-    missed = (straight < _THRESHOLD) & (levels >= floor + _DOUBT_DB)
-    for a, b in _runs(missed):
-        if b - a >= int(round(_DOUBT_S / _FRAME_S)):
-            doubtful[a:b] = True
     fresh = np.zeros(n, np.float32)
     starts = _fresh_starts(levels, floor)
-    for first, last in zip(starts, [*starts[1:], n]):
-        if not doubtful[first:last].any():
-            continue
+    stretches = list(zip(starts, [*starts[1:], n]))
+    min_doubt = int(round(_DOUBT_S / _FRAME_S))
+
+    def read_fresh(first: int, last: int) -> None:
         gain_db = min(_MAX_GAIN_DB, max(0.0, _TARGET_DB - float(np.median(speech[first:last]))))
         fresh[first:last], _ = _silero(model, _frames(samples, first, last) * np.float32(10 ** (gain_db / 20)), None)
+
+    # The fresh reading is only needed where the straight one hears no voice in sound well
+    # above the floor (for most answers, nowhere), so it is made only for those stretches, on a
+    # second thread as soon as the straight reading has passed them: Silero runs on one core.
+    state = None
+    decided = 0
+    with ThreadPoolExecutor(1, thread_name_prefix="coach-vad-fresh") as pool:
+        pending = []
+        for first in range(0, n, _BLOCK // _FRAME):
+            last = min(n, first + _BLOCK // _FRAME)
+            straight[first:last], state = _silero(model, _frames(samples, first, last), state)
+            doubtful, settled = _doubtful(straight[:last], levels[:last], floor[:last], min_doubt, last == n)
+            while decided < len(stretches) and stretches[decided][1] <= settled:
+                a, b = stretches[decided]
+                decided += 1
+                if doubtful[a:b].any():
+                    pending.append(pool.submit(read_fresh, a, b))
+        for done in pending:
+            done.result()
     return np.maximum(straight, fresh)
+
+
+def _doubtful(straight: np.ndarray, levels: np.ndarray, floor: np.ndarray, min_run: int,
+              whole: bool) -> tuple[np.ndarray, int]:
+    """Frames the straight reading calls silence in sound well above the floor, in runs of at
+    least ``min_run``; and up to which frame that is final (unless the reading is ``whole``, a
+    run still open at the end of what has been read may go on)."""
+    missed = (straight < _THRESHOLD) & (levels >= floor + _DOUBT_DB)
+    doubtful = np.zeros(len(missed), bool)
+    runs = _runs(missed)
+    for a, b in runs:
+        if b - a >= min_run:
+            doubtful[a:b] = True
+    settled = runs[-1][0] if runs and runs[-1][1] == len(missed) and not whole else len(missed)
+    return doubtful, settled
 
 
 def _frames(samples, first: int, last: int) -> np.ndarray:
