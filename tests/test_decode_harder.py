@@ -61,3 +61,18 @@ def test_every_temperature_at_most_once(monkeypatch, greedy_s):
     found, tried = _harder(monkeypatch, greedy_s, [(6, True), (7, True), (8, True), (9, True)])
     assert tried == [0.0, 0.2, 0.4, 0.6]
     assert len(found) == 9
+
+
+def test_no_step_after_one_that_read_all_the_speech(monkeypatch):
+    # The beam reads all 20 s but still looks failed ("uh, uh, uh" is a repetition by nature):
+    # a sample could not be kept, as it could not read more (the 20-minute benchmark answer's
+    # one failed-looking chunk, whose sample at 0.2 cost 4.8 s for 8 words).
+    found, tried = _harder(monkeypatch, 15, [(20, True), (20, True)])
+    assert tried == [0.0]
+    assert len(found) == 20
+
+
+def test_a_greedy_decode_that_read_all_the_speech_is_not_decoded_again(monkeypatch):
+    found, tried = _harder(monkeypatch, 20, [(20, False)])
+    assert tried == []
+    assert len(found) == 20

@@ -277,8 +277,9 @@ class Transcriber:
     def _decode_harder(self, whisper, audio: np.ndarray, chunk: Chunk, prompt: str | None,
                        found: list[Word], cut: float | None) -> tuple[list[Word], float | None]:
         """A failed-looking chunk decoded again: beam search, then sampling at rising
-        temperatures, until a decode looks sound or stops reading more of the speech than the one
-        before it. Returns the words (and cut) of whichever decode read the most speech.
+        temperatures, until a decode looks sound, reads all of the chunk's speech, or stops reading
+        more of it than the one before. Returns the words (and cut) of whichever decode read the
+        most speech.
 
         Speech that trips the checks by its nature ("uh, uh, uh" looks like a repetition loop)
         fails them at every temperature; each step costs a beam's or five samples' decode (20 s
@@ -290,7 +291,12 @@ class Transcriber:
         # The samples at higher temperatures: a fixed seed makes them repeatable.
         ctranslate2.set_random_seed(_SEED)
         best = previous = _covered_s(_before(chunk.regions, cut), found)
+        # A decode is only kept for reading more of the speech: once one has read all of it,
+        # the steps after it could not be kept, whatever they read.
+        speech_s = sum(r.duration_s for r in chunk.regions)
         for temperature in _STRONG_TEMPERATURES:
+            if best >= speech_s - 1e-6:
+                break
             retry, suspect, retry_cut = self._decode(whisper, audio, chunk, prompt, temperature=temperature)
             covered = _covered_s(_before(chunk.regions, retry_cut), retry)
             if covered > best:
