@@ -246,6 +246,8 @@ async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, f
         await pilot.press("enter")
         for index in range(answers):
             await wait(lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "recording")
+            if index:
+                print(f"  RSS when the next question records: {rss_mb():.0f} MB", flush=True)
             player = await asyncio.create_subprocess_exec("paplay", "--device=micfeed", str(clips[index % len(clips)]))
             await player.wait()
             await pilot.pause(0.3)

@@ -50,22 +50,41 @@ def strict_json(data: object) -> str:
                          "please report this as a bug.") from exc
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """glibc gives every thread that allocates its own heap arena; with a recorder, a live
-    transcriber and workers each touching model-sized buffers, the session grew by ~250 MB of
-    fragmentation over ten answers (measured: 717 MB with the default, under 500 MB with 2)."""
+def _glibc():
+    """The C library, when it is glibc on Linux (whose malloc these tune); else None."""
     import ctypes
     import ctypes.util
     import sys
 
     if not sys.platform.startswith("linux"):
-        return
+        return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None  # musl lacks them
+
+
+def limit_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives every thread that allocates its own heap arena; with a recorder, a live
+    transcriber and workers each touching model-sized buffers, the session grew by ~250 MB of
+    fragmentation over ten answers (measured: 717 MB with the default, under 500 MB with 2)."""
+    libc = _glibc()
+    if libc is not None:
         m_arena_max = -8  # from malloc.h
         libc.mallopt(m_arena_max, arenas)
-    except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
-        pass
+
+
+def return_free_memory() -> None:
+    """Give the heap's free pages back to the system (glibc's ``malloc_trim``).
+
+    After an answer glibc keeps the pages its buffers used (70-120 MB in a practice session,
+    ``benchmarks/practice_session.py --only memory``) for the next allocation; handed back,
+    the session's resident memory stays where the models put it. It takes 10-20 ms: call it
+    off the UI thread, after the answer's work."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def spare_cpu_only() -> None:

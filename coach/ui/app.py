@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from coach.process import limit_malloc_arenas
+from coach.process import limit_malloc_arenas, return_free_memory
 from coach.questions.bank import Question, load_questions
 from coach.settings import Settings, load_settings, save_settings
 
@@ -258,6 +258,8 @@ class CoachApp(App):
             self.call_from_thread(self.notify, f"The attempt was not saved to the history: {exc}",
                                   severity="warning")
             return
+        finally:
+            return_free_memory()  # the answer's buffers are done with
         if on_saved is not None:
             self.call_from_thread(on_saved, attempt_id)
 

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from coach.answer_report import ACCEPTABLE_WPM
 from coach.questions.bank import Question
+from coach.ui.app_watch import AppWatcher
 from coach.ui.widgets.gauge import RangeGauge
 from coach.ui.widgets.seekable_transcript import MOMENT_HELP, VOICE_UNDERLINES
 from coach.ui.widgets.star_timeline import StarTimeline
@@ -22,7 +23,7 @@ from coach.ui.widgets.steady_footer import SteadyFooter
 from coach.ui.widgets.title_bar import TitleBar
 
 
-class FeedbackScreen(Screen):
+class FeedbackScreen(AppWatcher, Screen):
     BINDINGS = [
         Binding("r", "retry", "Retry question"),
         Binding("c", "compare", "Compare tries"),
@@ -143,7 +144,7 @@ class FeedbackScreen(Screen):
         if self.story is not None:
             self.compare_with_draft()
         if self.audio is not None:
-            self.watch(self.app, "replaying", self._show_replay, init=False)
+            self.watch_app("replaying", self._show_replay, init=False)
 
     def _mock_line(self) -> str:
         from coach.ui.duration import spoken_duration

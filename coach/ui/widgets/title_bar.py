@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from coach.ui.app_watch import AppWatcher
 
-class TitleBar(Static):
+
+class TitleBar(AppWatcher, Static):
     """Used instead of Textual's Header, whose first title update raises when its screen is
     removed before that update runs (quitting or switching screens right after one opens)."""
 
@@ -22,8 +24,8 @@ class TitleBar(Static):
     """
 
     def on_mount(self) -> None:
-        self.watch(self.app, "title", self._show)
-        self.watch(self.app, "sub_title", self._show)
+        self.watch_app("title", self._show)
+        self.watch_app("sub_title", self._show)
 
     def _show(self, _value: str = "") -> None:
         sub_title = f" — {self.app.sub_title}" if self.app.sub_title else ""
