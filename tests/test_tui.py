@@ -500,3 +500,18 @@ async def test_the_app_is_ready_once_whisper_and_spacy_are_loaded_not_after_the_
             await _wait_for(pilot, warming.is_set)
     finally:
         release.set()
+
+
+async def test_a_missing_speech_model_still_opens_the_app_for_typed_answers(tmp_path):
+    """A model folder that is not there is found by the loading worker, not when the app is
+    made: the app opens, says the model failed and offers typed answers."""
+    from coach.ui.screens.home import HomeScreen
+
+    settings = _settings()
+    settings = replace(settings, speech=replace(settings.speech, model=str(tmp_path / "no-such-model")))
+    app = make_app(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _wait_for(pilot, lambda: app.model_state != "loading")
+        assert isinstance(app.screen, HomeScreen)
+        assert "does not exist" in app.model_state
+        assert app.sub_title == "model failed to load: typed answers only"

@@ -39,6 +39,12 @@ class ModelChoice:
     source: Literal["bundled", "local", "download"]
 
 
+def model_name(spec: str) -> str:
+    """The name :func:`resolve_model` gives the model ``spec`` names, without looking for it."""
+    spec = spec.strip()
+    return Path(spec).expanduser().name if looks_like_path(spec) else spec
+
+
 def resolve_model(spec: str, models_dirs: list[Path], assembled_dir: Path) -> ModelChoice:
     """Turn a model name or path from the settings into something faster-whisper can load.
 

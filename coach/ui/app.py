@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -16,6 +17,9 @@ from textual.screen import Screen
 from coach.process import limit_malloc_arenas, return_free_memory
 from coach.questions.bank import Question, load_questions
 from coach.settings import Settings, load_settings, save_settings
+
+if TYPE_CHECKING:
+    from coach.speech.transcriber import Transcriber
 
 
 class CoachApp(App):
@@ -51,9 +55,9 @@ class CoachApp(App):
         self.settings = settings or load_settings()
         if speak is False:
             self.settings = replace(self.settings, voice=replace(self.settings.voice, mute=True))
-        from coach.speech.transcriber import transcriber_for
-
-        self.transcriber = transcriber_for(self.settings)
+        # Made on first use, by the model-loading worker: importing the speech code (numpy with it)
+        # on the main thread held the first screen back by about 0.16 s.
+        self._transcriber: Transcriber | None = None
         self.questions: list[Question] = load_questions(self.settings.data_dir / "questions")
         #: Bumped by every replay start and stop: a replay thread stops once its turn has passed.
         self._replay_turn = 0
@@ -66,6 +70,15 @@ class CoachApp(App):
         self._voice_wanted: list[str] = []
         #: (question id, the question "next" asks after it): chosen ahead so it can be prepared.
         self._upcoming: tuple[str, Question] | None = None
+
+    @property
+    def transcriber(self) -> Transcriber:
+        """The speech model the settings ask for (loaded by :meth:`load_models`)."""
+        if self._transcriber is None:
+            from coach.speech.transcriber import transcriber_for
+
+            self._transcriber = transcriber_for(self.settings)
+        return self._transcriber
 
     def on_mount(self) -> None:
         from coach.ui.screens.home import HomeScreen
@@ -170,17 +183,17 @@ class CoachApp(App):
 
     def watch_model_state(self, state: str) -> None:
         if state == "loading":
-            self.sub_title = f"loading model {self.transcriber.model.name}…"
+            from coach.speech.models import model_name
+
+            self.sub_title = f"loading model {model_name(self.settings.speech.model)}…"
 
     def apply_settings(self, settings: Settings) -> None:
         """Save new settings and use them from now on."""
         path = save_settings(settings)
-        from coach.speech.transcriber import transcriber_for
-
         reload_model = settings.speech != self.settings.speech
         self.settings = replace(settings, source=path)
         if reload_model:
-            self.transcriber = transcriber_for(self.settings)
+            self._transcriber = None  # made again from the new settings by the load below
             self.model_state = "loading"
             self.load_models()
         self.notify(f"Saved to {path}", title="Settings")
