@@ -506,6 +506,7 @@ async def test_a_missing_speech_model_still_opens_the_app_for_typed_answers(tmp_
     """A model folder that is not there is found by the loading worker, not when the app is
     made: the app opens, says the model failed and offers typed answers."""
     from coach.ui.screens.home import HomeScreen
+    from coach.ui.screens.practice import PracticeScreen
 
     settings = _settings()
     settings = replace(settings, speech=replace(settings.speech, model=str(tmp_path / "no-such-model")))
@@ -515,3 +516,7 @@ async def test_a_missing_speech_model_still_opens_the_app_for_typed_answers(tmp_
         assert isinstance(app.screen, HomeScreen)
         assert "does not exist" in app.model_state
         assert app.sub_title == "model failed to load: typed answers only"
+        await pilot.press("enter")  # a question: recording cannot start, typing can
+        await _wait_for(pilot, lambda: isinstance(app.screen, PracticeScreen) and app.screen.state == "no_microphone")
+        notice = str(app.screen.query_one("#notice").render())
+        assert "does not exist" in notice and "type your answer" in notice

@@ -218,6 +218,7 @@ class PracticeScreen(Screen):
 
     def start_recording(self) -> None:
         from coach.audio.recorder import MicrophoneError
+        from coach.errors import ModelError
         from coach.session import AnswerRecording, context_for
 
         context = context_for(self.question)
@@ -225,11 +226,17 @@ class PracticeScreen(Screen):
             from dataclasses import replace
 
             context = replace(context, text=self.asked)
-        self.recording = AnswerRecording(
-            self.app.settings, self.app.transcriber, context,
-            on_level=lambda db: self.post_message(self.Level(db)),
-            on_words=lambda words: self.post_message(self.Heard(" ".join(w.text for w in words))),
-        )
+        try:
+            self.recording = AnswerRecording(
+                self.app.settings, self.app.transcriber, context,
+                on_level=lambda db: self.post_message(self.Level(db)),
+                on_words=lambda words: self.post_message(self.Heard(" ".join(w.text for w in words))),
+            )
+        except ModelError as exc:  # the settings name a model that is not there
+            self.recording = None
+            self.state = "no_microphone"
+            self._notice(f"{exc}\nPress [b]t[/] to type your answer.")
+            return
         try:
             self.recording.start()
         except MicrophoneError as exc:
