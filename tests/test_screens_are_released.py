@@ -15,6 +15,16 @@ from tests.history_seed import BEHAVIORAL, questions, spoken_analysis, write_wav
 from tests.support.pilot import wait_for
 
 
+async def _show_then_close(pilot, screen) -> None:
+    app = pilot.app
+    app.push_screen(screen)
+    await wait_for(pilot, lambda: app.screen is screen)
+    await pilot.pause()
+    app.pop_screen()
+    await wait_for(pilot, lambda: app.screen is not screen)
+    await pilot.pause()
+
+
 async def test_closed_feedback_screens_and_their_widgets_are_released(tmp_path):
     from coach.ui.screens.feedback import FeedbackScreen
     from coach.ui.widgets.title_bar import TitleBar
@@ -30,14 +40,7 @@ async def test_closed_feedback_screens_and_their_widgets_are_released(tmp_path):
         await wait_for(pilot, lambda: app.model_state != "loading", timeout=120)
         title_bars = sum(isinstance(o, TitleBar) for o in gc.get_objects())
         for _ in range(3):
-            screen = FeedbackScreen(app.questions[0], analysis, recording)
-            app.push_screen(screen)
-            await wait_for(pilot, lambda: app.screen is screen)
-            await pilot.pause()
-            app.pop_screen()
-            await wait_for(pilot, lambda: app.screen is not screen)
-            await pilot.pause()
-        del screen
+            await _show_then_close(pilot, FeedbackScreen(app.questions[0], analysis, recording))
         gc.collect()
         alive = [o for o in gc.get_objects() if isinstance(o, FeedbackScreen)]
         assert alive == []
