@@ -48,7 +48,8 @@ def _network_calls(trace: Path) -> list[str]:
 
 _OPEN = re.compile(r'^(?P<pid>\d+)\s+openat\(\w+, "(?P<path>[^"]*)", (?P<rest>.*)$')
 _RESUMED = re.compile(r"^(?P<pid>\d+)\s+<\.\.\. openat resumed>(?P<rest>.*)$")
-_SUCCEEDED = re.compile(r"\) = \d+$")
+#: strace pads a resumed call's result into a column: ")             = 6".
+_SUCCEEDED = re.compile(r"\)\s+= \d+$")
 
 
 def _opened(log: str) -> list[str]:
@@ -78,7 +79,7 @@ def test_an_open_cut_in_two_by_another_thread_still_counts():
     so = "/venv/onnxruntime/capi/onnxruntime_pybind11_state.cpython-311-x86_64-linux-gnu.so"
     log = (f'101 openat(AT_FDCWD, "{so}", O_RDONLY|O_CLOEXEC <unfinished ...>\n'
            '102 openat(AT_FDCWD, "/venv/other.so", O_RDONLY|O_CLOEXEC) = 7\n'
-           '101 <... openat resumed>) = 6\n'
+           '101 <... openat resumed>)             = 6\n'
            '102 openat(AT_FDCWD, "/missing.so", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)\n')
     assert _opened(log) == ["/venv/other.so", so]
 
