@@ -23,9 +23,9 @@ QUESTION = "Tell me about a time you disagreed with a teammate about a model. Ho
 #: requirements that "changed partway", espeak's "requirement changed our way" was 3 errors in 13 words).
 ESPEAK_WER = 0.35
 NO_SOUND_SERVER = {"PULSE_SERVER": "unix:/nonexistent/pulse/native"}
-#: Piper's generator is random: now and then "teammate" comes out as "team-mate" and Whisper writes
-#: "team made" (1 in 10 plays on the virtual speaker under load, 2 word errors of 18). Counted in
-#: characters that is 0.023, where a word lost to a gap in playback costs 0.06 or more.
+#: Piper's noise is seeded, so this file is the same in every run, and it is heard word for word. The
+#: margin lets one near miss through ("team made" for "teammate" is 0.023 in characters), where a
+#: word lost from the file costs 0.06 or more.
 PIPER_CER = 0.04
 
 
@@ -67,6 +67,15 @@ def test_speak_writes_speech_whisper_hears(tmp_path, transcriber):
     assert not list(tmp_path.glob(".*partial"))
     heard = _heard(out, transcriber)
     assert _cer(QUESTION, heard) <= PIPER_CER, heard
+
+
+def test_the_same_question_is_spoken_the_same_way_each_time(tmp_path):
+    """Piper's noise is random unless seeded: unseeded, 2 renderings in 12 of this question were
+    heard as "team made"."""
+    first, second = tmp_path / "first.wav", tmp_path / "second.wav"
+    assert run_coach("speak", QUESTION, "-o", str(first)).returncode == 0
+    assert run_coach("speak", QUESTION, "-o", str(second)).returncode == 0
+    assert first.read_bytes() == second.read_bytes()
 
 
 def test_a_written_question_starts_with_the_quiet_a_listener_hears_before_it(tmp_path):
@@ -147,10 +156,10 @@ def test_speak_refuses_a_folder_as_output(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-#: Played through the speaker under the whole suite's load: "teammate", which joe's random
-#: generator sometimes runs into "team made", came back once as "teenage" (CER 0.047), a word
-#: misheard, not a gap in playback (a lost word is 0.06 or more). This wording came back exactly
-#: in 25 of 25 readings (a scratch loop), so the check is of the playback path, not of one word.
+#: Played through the speaker under the whole suite's load, "teammate" came back once as "teenage"
+#: (CER 0.047) when joe's noise was still unseeded: a word misheard, not a gap in playback (a lost
+#: word is 0.06 or more). This wording came back exactly in 25 of 25 unseeded readings (a scratch
+#: loop), so the check is of the playback path, not of one word.
 PLAYED = "Tell me about a time you disagreed with a colleague about a model. How did you settle it?"
 
 

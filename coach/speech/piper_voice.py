@@ -23,6 +23,7 @@ JOE_WPM = 225.0
 #: (on 14 bank questions Whisper misheard 7 words at 0.333 with the slower length, 13 at the defaults).
 _NOISE_SCALE = 0.333
 _NOISE_W_SCALE = 0.333
+_SEED = 7
 #: Shortest piece, in phonemes, the first sentence is cut into at a comma: the first piece plays
 #: while the rest is synthesised, and a shorter piece would sound clipped.
 _MIN_PIECE_PHONEMES = 20
@@ -47,6 +48,11 @@ class PiperVoice:
         config = config or Path(f"{model}.json")
         with open(config, encoding="utf-8") as file:
             piper_config = PiperConfig.from_dict(json.load(file))
+        # Piper draws its noise from onnxruntime's generator, seeded from the clock unless set: then
+        # one question in six came out as "team-mate", heard as "team made", at random. Seeded, a
+        # process that says the same things says them the same way, so what was heard right once is
+        # heard right again, and a mishearing can be reproduced.
+        onnxruntime.set_seed(_SEED)
         options = onnxruntime.SessionOptions()
         # One thread: the voice runs beside the recorder and the live transcriber, and on a busy
         # 2-core machine a second thread made each sentence slower, not faster (1.3x, measured).
