@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from coach.errors import CoachError
+from coach.process import return_free_memory
 from coach.settings import VoiceSettings
 
 #: PortAudio closes a stream while its last buffer is still queued; trailing silence keeps
@@ -358,6 +359,7 @@ def _make_wanted() -> None:
                 return made.claimed or (text, settings) in _wanted
 
             _make(engine, key, text, settings, made, keep_going)
+            return_free_memory()  # the voice's working buffers, freed but kept by the heap
         with _changed:
             if _wanted and _wanted[0] == (text, settings):
                 _wanted.pop(0)
