@@ -223,12 +223,18 @@ def speech_probabilities(samples, levels: np.ndarray | None = None,
     # second thread as soon as the straight reading has passed them: Silero runs on one core.
     state = None
     decided = 0
+    # Frames before ``settled`` are final: each block reads on from there, not from the start
+    # (on a three-hour file, reading from the start each time cost more than the model).
+    doubtful = np.zeros(n, bool)
+    settled = 0
     with ThreadPoolExecutor(1, thread_name_prefix="coach-vad-fresh") as pool:
         pending = []
         for first in range(0, n, _BLOCK // _FRAME):
             last = min(n, first + _BLOCK // _FRAME)
             straight[first:last], state = _silero(model, _frames(samples, first, last), state)
-            doubtful, settled = _doubtful(straight[:last], levels[:last], floor[:last], min_doubt, last == n)
+            doubtful[settled:last], more = _doubtful(straight[settled:last], levels[settled:last],
+                                                     floor[settled:last], min_doubt, last == n)
+            settled += more
             while decided < len(stretches) and stretches[decided][1] <= settled:
                 a, b = stretches[decided]
                 decided += 1
