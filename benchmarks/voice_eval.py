@@ -3,7 +3,9 @@
 1. Intelligibility: every question in the bank written with the same function as `coach speak -o`
    by Piper (the bundled joe voice) and by espeak-ng (the fallback), question by question in turn,
    and transcribed by the bundled Whisper; total WER (jiwer, Whisper's English normaliser) of each.
-   Piper's generator is random, so it reads the bank 3 times (--renders) and the mean is its figure.
+   Piper's noise differs from one reading to the next (its generator is seeded once per process, so
+   the readings are the same in every run), so it reads the bank 3 times (--renders) and the mean
+   is its figure.
    The written file starts with 0.3 s of silence (as a listener hears the question after a quiet
    moment); each Piper reading is also transcribed with that lead-in cut off, and printed beside.
 2. Time to first audio: from asking for a question to its first piece of audio being ready to
