@@ -205,6 +205,19 @@ async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, f
     coach.session._LanguageAhead.close = timed(spent, "language pass", coach.session._LanguageAhead.close)
     coach.session._FillersAhead.result = timed(spent, "filler frames", coach.session._FillersAhead.result)
     coach.session.Recorder.stop = timed(spent, "recorder", coach.session.Recorder.stop)
+    # Python's garbage collections, whichever part they fall in (printed apart, not in the sum).
+    import gc
+
+    collections: list[tuple[float, float]] = []
+    began: list[float] = []
+
+    def collected(phase, info):
+        if phase == "start":
+            began[:] = [time.perf_counter()]
+        elif began:
+            collections.append((began[0], time.perf_counter()))
+
+    gc.callbacks.append(collected)
     # Outside the stop itself: the feedback screen made and switched to.
     marks: dict[str, float] = {}
     showing = PracticeScreen.on_practice_screen_analysed
@@ -237,6 +250,7 @@ async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, f
 
     FeedbackScreen.on_mount = mounted
     app = make_app(load_settings(), speak=True)
+    app.freeze_after_loading = True  # as in a terminal (headless apps leave it off)
     readings = []
     async with app.run_test(size=(120, 40)) as pilot:
         def wait(condition, timeout=120.0):
@@ -268,8 +282,10 @@ async def session_memory(answers: int, clips: list[Path]) -> list[tuple[float, f
             spent["until drawn"] = marks["drawn"] - marks["shown ends"]
             rest = readings[-1][0] - sum(spent.values())
             parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in spent.items())
-            print(f"  answer {index + 1}: stop to feedback {readings[-1][0]:.2f} s ({parts}, the rest {rest:.2f} s), "
-                  f"RSS {readings[-1][1]:.0f} MB", flush=True)
+            inside = [(a, b) for a, b in collections if stopped <= a and b <= marks["drawn"]]
+            collecting = f"; garbage collection within it {sum(b - a for a, b in inside):.2f} s ({len(inside)} runs)"
+            print(f"  answer {index + 1}: stop to feedback {readings[-1][0]:.2f} s ({parts}, the rest {rest:.2f} s"
+                  f"{collecting}), RSS {readings[-1][1]:.0f} MB", flush=True)
             await pilot.press("n")
     return readings
 

@@ -87,6 +87,19 @@ def return_free_memory() -> None:
         libc.malloc_trim(0)
 
 
+def freeze_loaded_objects() -> None:
+    """Leave the objects alive now (the loaded models' Python side: spaCy's vocabulary, the
+    question bank, the encoder's cache) out of every later garbage collection.
+
+    With the models loaded, one full collection walks them all: 0.29-0.33 s, the GIL held, and
+    in a practice session it fell inside the stop-to-feedback time of 3 answers in 10
+    (``benchmarks/practice_session.py --only memory``). What is garbage now is collected first."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def spare_cpu_only() -> None:
     """Lower the calling thread's priority (Linux: a thread is its own task), so its work takes
     only CPU the decoder leaves idle; on two cores the transcription must not wait for it."""

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from coach.process import limit_malloc_arenas, return_free_memory
+from coach.process import freeze_loaded_objects, limit_malloc_arenas, return_free_memory
 from coach.questions.bank import Question, load_questions
 from coach.settings import Settings, load_settings, save_settings
 
@@ -65,6 +65,10 @@ class CoachApp(App):
         self.replay_start_s = 0.0
         #: Make likely questions ahead so they start at once (benchmarks turn it off to compare).
         self.voice_ahead = True
+        #: Leave what is alive once the models are loaded out of later garbage collections
+        #: (None: in a terminal only; headless test apps share one process, where it would keep
+        #: other tests' screens alive).
+        self.freeze_after_loading: bool | None = None
         self._voice_loaded = False
         #: What to make ahead once the voice has loaded: the latest wish only.
         self._voice_wanted: list[str] = []
@@ -113,6 +117,9 @@ class CoachApp(App):
             warm()
         except Exception:  # relevance is optional: an answer is still analysed without it
             pass
+        freeze = not self.is_headless if self.freeze_after_loading is None else self.freeze_after_loading
+        if freeze:
+            freeze_loaded_objects()
 
     @work(thread=True, exclusive=True, group="voice-load", exit_on_error=False)
     def load_voice(self) -> None:
