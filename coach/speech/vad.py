@@ -223,8 +223,8 @@ def speech_probabilities(samples, levels: np.ndarray | None = None,
     # second thread as soon as the straight reading has passed them: Silero runs on one core.
     state = None
     decided = 0
-    # Frames before ``settled`` are final: each block reads on from there, not from the start
-    # (on a three-hour file, reading from the start each time cost more than the model).
+    # Frames before ``settled`` are final: each block reads on from there, not from the start,
+    # so the work grows with the recording's length, not with its square (same probabilities).
     doubtful = np.zeros(n, bool)
     settled = 0
     with ThreadPoolExecutor(1, thread_name_prefix="coach-vad-fresh") as pool:
