@@ -47,7 +47,7 @@ def nlp() -> Language:
 def _tokenizer_read_from_disk(spacy) -> str:
     """A tokenizer factory that starts empty: loading a pipeline replaces every rule of its
     tokenizer with the ones saved beside the model, so the English rules the default factory
-    builds first (1,347 special cases) were thrown away, 0.05-0.1 s of each cold start.
+    builds first (1,347 special cases) were thrown away: about 0.05 s of each cold start.
     Registered under a coach name; the parse is the same (tests/test_cold_loading.py)."""
     name = "coach.tokenizer_read_from_disk.v1"
 
